@@ -1,0 +1,128 @@
+# git-credential-bitbucket and git-bitbucket-ssh
+#
+#   make            build both programs (left in the top directory)
+#   make test       install missing Debian packages (as root), build, run t/
+#   make asan       the same tests with ASan+UBSan binaries in build-asan/
+#   make valgrind   the tests with every program run under valgrind
+#   make bench      benchmarks against the reference tools (prints ratios)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Sources by name: helper/cred-*.c belong to the credential helper's core
+# module, helper/ssh-*.c to the SSH wrapper, keystore/*.c to both.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+MODDIR  ?= $(LIBDIR)/git-credential-bitbucket
+MANDIR  ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+B       ?= build
+OUT     ?= .
+
+WARN    = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CFLAGS  ?= -O2 -g
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ifeq ($(SANITIZE),1)
+CFLAGS += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+endif
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -Ikeystore -Ihelper $(WARN) \
+	-DGCB_MODDIR='"$(MODDIR)"' -DGCB_VERSION='"$(VERSION)"'
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+SECRET_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsecret-1 2>/dev/null)
+SECRET_LIBS   := $(shell $(PKG_CONFIG) --libs libsecret-1 2>/dev/null)
+SSH2_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libssh2 2>/dev/null)
+SSH2_LIBS     := $(shell $(PKG_CONFIG) --libs libssh2 2>/dev/null)
+SSL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
+SSL_LIBS      := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
+
+# pure code: no heavy libraries; the gate (git-credential-bitbucket) links only these
+PURE_SRC  = helper/credential.c helper/target.c helper/config.c helper/msg.c \
+	    helper/rules.c keystore/secret.c
+KEYSTORE_SRC = $(filter-out keystore/secret.c,$(wildcard keystore/*.c))
+CORE_SRC  = $(wildcard helper/cred-*.c)
+SSH_SRC   = $(wildcard helper/ssh-*.c)
+UNIT_SRC  = $(wildcard t/unit/test-*.c)
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+PURE_OBJ     = $(call obj,$(PURE_SRC))
+KEYSTORE_OBJ = $(call obj,$(KEYSTORE_SRC))
+CORE_OBJ     = $(call obj,$(CORE_SRC))
+SSH_OBJ      = $(call obj,$(SSH_SRC))
+
+PROGRAMS = $(OUT)/git-credential-bitbucket $(OUT)/git-bitbucket-ssh
+MODULE   = $(OUT)/git-credential-bitbucket.so
+UNITS    = $(patsubst t/unit/%.c,$(B)/t/unit/%,$(UNIT_SRC))
+
+all: $(PROGRAMS) $(MODULE)
+
+$(B)/%.o: %.c $(wildcard helper/*.h keystore/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(SECRET_CFLAGS) $(SSH2_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
+
+# The gate: reads git's request, decides whether the host is ours, and only
+# then loads the core module (libsecret, OpenSSL).  A request for another
+# host never loads those libraries.
+$(OUT)/git-credential-bitbucket: $(B)/helper/git-credential-bitbucket.o $(PURE_OBJ)
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -ldl
+
+$(MODULE): $(CORE_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(SECRET_LIBS) $(SSL_LIBS)
+
+$(OUT)/git-bitbucket-ssh: $(B)/helper/git-bitbucket-ssh.o $(SSH_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS)
+
+$(B)/t/unit/%: t/unit/%.c $(CORE_OBJ) $(SSH_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(SECRET_CFLAGS) $(SSL_CFLAGS) $(LDFLAGS) -o $@ $^ \
+		$(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS)
+
+units: $(UNITS)
+
+deps:
+	@sh scripts/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all units
+	@GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) bash t/run-tests.sh $(T)
+
+asan: deps
+	@$(MAKE) --no-print-directory B=build-asan OUT=build-asan SANITIZE=1 all units
+	@GCB_BINDIR=$(abspath build-asan) GCB_UNITDIR=$(abspath build-asan/t/unit) \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+		bash t/run-tests.sh $(T)
+
+valgrind: deps all units
+	@GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) GCB_VALGRIND=1 \
+		bash t/run-tests.sh $(T)
+
+bench: deps all
+	@bash scripts/bench.sh
+
+demo: deps all
+	@bash scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MODDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MODULE) $(DESTDIR)$(MODDIR)/git-credential-bitbucket.so
+	for m in Documentation/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/ || true; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/git-credential-bitbucket $(DESTDIR)$(BINDIR)/git-bitbucket-ssh
+	rm -f $(DESTDIR)$(MODDIR)/git-credential-bitbucket.so
+	-rmdir $(DESTDIR)$(MODDIR)
+	rm -f $(DESTDIR)$(MANDIR)/man1/git-credential-bitbucket.1 $(DESTDIR)$(MANDIR)/man1/git-bitbucket-ssh.1
+
+clean:
+	rm -rf build build-asan git-credential-bitbucket git-bitbucket-ssh git-credential-bitbucket.so
+
+.PHONY: all units deps test asan valgrind bench demo install uninstall clean

@@ -1,0 +1,130 @@
+/*
+ * config.c - bitbucket.* settings through one `git config` process.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CONFIG_MAX_OUTPUT 65536
+
+/* Run `git config -z --get-regexp ^bitbucket\.`; output into buf. */
+static int run_git_config(char *buf, size_t cap, size_t *len)
+{
+	char *argv[] = { "git", "config", "-z", "--get-regexp",
+			 "^bitbucket\\.", NULL };
+	int pfd[2], status, devnull;
+	pid_t pid;
+	size_t n = 0;
+
+	*len = 0;
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDWR);
+		if (devnull < 0 || dup2(devnull, 0) < 0 ||
+		    dup2(pfd[1], 1) < 0 || dup2(devnull, 2) < 0)
+			_exit(127);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		ssize_t r;
+
+		if (n >= cap - 1) {
+			/* too much: drain and ignore the rest */
+			char sink[4096];
+
+			r = read(pfd[0], sink, sizeof(sink));
+		} else {
+			r = read(pfd[0], buf + n, cap - 1 - n);
+			if (r > 0)
+				n += (size_t)r;
+		}
+		if (r == 0)
+			break;
+		if (r < 0 && errno != EINTR)
+			break;
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	buf[n] = '\0';
+	*len = n;
+	/* exit 1 from --get-regexp means "no such keys": not an error */
+	if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 &&
+				   WEXITSTATUS(status) != 1))
+		return -1;
+	return 0;
+}
+
+static long parse_days(const char *v, long def)
+{
+	char *end;
+	long d;
+
+	errno = 0;
+	d = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || d < 1 || d > 36500)
+		return def;
+	return d;
+}
+
+int config_load(struct config *cfg)
+{
+	char *buf;
+	size_t len, off = 0;
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->key_max_age_days = 180;
+	cfg->dc.names = (const char *const *)cfg->dc_names;
+	if ((buf = malloc(CONFIG_MAX_OUTPUT)) == NULL)
+		return -1;
+	r = run_git_config(buf, CONFIG_MAX_OUTPUT, &len);
+	/* records: "key\nvalue\0" (or "key\0" for a value-less key) */
+	while (off < len) {
+		char *rec = buf + off, *val;
+		size_t rl = strlen(rec);
+
+		off += rl + 1;
+		if ((val = strchr(rec, '\n')) == NULL)
+			continue;
+		*val++ = '\0';
+		if (strcasecmp(rec, "bitbucket.datacenterhost") == 0) {
+			if (cfg->n_dc < CONFIG_MAX_DC_HOSTS && *val != '\0' &&
+			    (cfg->dc_names[cfg->n_dc] = strdup(val)) != NULL)
+				cfg->n_dc++;
+		} else if (strcasecmp(rec, "bitbucket.sshkey") == 0) {
+			size_t vl = strlen(val);
+
+			if (vl < sizeof(cfg->ssh_key))
+				memcpy(cfg->ssh_key, val, vl + 1);
+		} else if (strcasecmp(rec, "bitbucket.keymaxage") == 0) {
+			cfg->key_max_age_days = parse_days(val, 180);
+		}
+	}
+	cfg->dc.n = cfg->n_dc;
+	free(buf);
+	return r;
+}
+
+void config_free(struct config *cfg)
+{
+	for (int i = 0; i < cfg->n_dc; i++)
+		free(cfg->dc_names[i]);
+	cfg->n_dc = 0;
+	cfg->dc.n = 0;
+}

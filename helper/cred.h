@@ -1,0 +1,70 @@
+/*
+ * cred.h - the credential helper's core module (git-credential-bitbucket.so),
+ * loaded by the gate only for Bitbucket hosts and for the shell verbs.
+ *
+ * Exit codes of every verb (documented in the man page):
+ */
+#ifndef GCB_CRED_H
+#define GCB_CRED_H
+
+#include "config.h"
+#include "credential.h"
+#include "keystore.h"
+#include "target.h"
+
+#define EXIT_REFUSED	1	/* refused by a rule, or nothing found */
+#define EXIT_USAGE	2	/* bad command line */
+#define EXIT_KEYRING	3	/* the keyring is unavailable (no bus, no service, locked) */
+
+/* What the gate hands the module. */
+struct gcb_call {
+	int argc;
+	char **argv;			/* argv[0] is the verb */
+	struct credential *req;		/* get/store/erase: git's parsed request */
+	struct target *target;		/* get/store/erase: what the request points at */
+	struct config *cfg;		/* loaded when the host was not bitbucket.org, else NULL */
+};
+
+/* The module's one entry point, resolved with dlsym by the gate. */
+#define GCB_ENTRY "gcb_module_main"
+typedef int (*gcb_entry_fn)(struct gcb_call *call);
+int gcb_module_main(struct gcb_call *call);
+
+/* Print the one line for a keystore failure and return EXIT_KEYRING. */
+int cred_keyring_error(int ks_err);
+
+/* Load the config if the caller has not yet. */
+struct config *cred_config(struct gcb_call *call);
+
+/*
+ * The one path by which a token is stored, for git's `store` and for
+ * `login`: applies the rules (rules.h) to username + secret for the target,
+ * prints the refusal or warning line itself, and on success stores an item
+ * with the kind the rules decided, the target's scope, the username, the
+ * repos restriction (may be NULL) and, inside the secret value, the
+ * password, expiry (0 = none) and OAuth refresh token (may be NULL).
+ * Returns 0 or an EXIT_* code.  *stored (may be NULL) receives the item.
+ */
+int cred_store_token(struct keystore *ks, const struct target *t,
+		     const char *username, const struct sbuf *password,
+		     long long expiry, const struct sbuf *oauth,
+		     const char *repos, struct ks_item *stored);
+
+/*
+ * The secret value of a token item: "password=...\n" plus optional
+ * "password_expiry_utc=...\n" and "oauth_refresh_token=...\n".
+ * Parse one back; the out sbufs are wiped by the caller.
+ */
+int cred_secret_parse(const struct sbuf *value, struct sbuf *password,
+		      long long *expiry, struct sbuf *oauth);
+
+/* Verbs, each in its own helper/cred-*.c file. */
+int cmd_get(struct gcb_call *call);
+int cmd_store(struct gcb_call *call);
+int cmd_erase(struct gcb_call *call);
+int cmd_login(struct gcb_call *call);
+int cmd_logout(struct gcb_call *call);
+int cmd_list(struct gcb_call *call);
+int cmd_key(struct gcb_call *call);	/* argv[1] is the key verb */
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * keystore.h - the project's secrets in the Secret Service, in our terms.
+ *
+ * keystore.c is the only file that includes libsecret.  Items carry
+ * non-secret metadata as attributes (what kind of secret, where it applies,
+ * who it belongs to, when it was stored and last used); the secret value
+ * holds the secret and anything confidential.
+ *
+ * Like the rest of keystore/, nothing here prints: functions return 0 or a
+ * negative KS_ERR_* code, and ks_strerror() turns a code into a phrase.
+ */
+#ifndef GCB_KEYSTORE_H
+#define GCB_KEYSTORE_H
+
+#include <stddef.h>
+#include "secret.h"
+
+/* The libsecret schema name; also what `secret-tool search xdg:schema` finds. */
+#define KS_SCHEMA "org.bitbucket.credential"
+
+enum {
+	KS_OK = 0,
+	KS_ERR_INTERNAL = -1,
+	KS_ERR_NO_BUS = -2,		/* no D-Bus session bus */
+	KS_ERR_NO_SERVICE = -3,		/* nobody owns org.freedesktop.secrets */
+	KS_ERR_LOCKED = -4,		/* the collection or item is locked */
+	KS_ERR_NO_COLLECTION = -5,	/* no default collection to store into */
+	KS_ERR_DIED = -6,		/* the service vanished or failed mid-call */
+	KS_ERR_TIMEOUT = -7,		/* the service did not answer in time */
+	KS_ERR_NOT_FOUND = -8,		/* item is gone */
+	KS_ERR_TOO_LONG = -9,		/* a field does not fit */
+	KS_ERR_NOMEM = -10,
+};
+
+/* Item kinds (the "kind" attribute). */
+#define KS_KIND_API_TOKEN	"api-token"	 /* Cloud API token (ATAT...) */
+#define KS_KIND_APP_PASSWORD	"app-password"	 /* Cloud app password (ATBB...), legacy */
+#define KS_KIND_PERSONAL_TOKEN	"personal-token" /* Data Center personal HTTP access token */
+#define KS_KIND_SSH_KEY		"ssh-key"	 /* a PEM private key for git-bitbucket-ssh */
+
+/*
+ * One keyring item's metadata.  Strings are NUL-terminated; an empty string
+ * means "not set" (in a search pattern: "do not filter on this").
+ *
+ * scope is the normalised path the secret applies to, lowercased, without
+ * leading/trailing slashes, without ".git" and without Data Center's "scm/":
+ *   ""            the whole host
+ *   "acme"        one account (Cloud workspace / Data Center project)
+ *   "acme/widget" one repository
+ */
+struct ks_item {
+	char kind[24];
+	char protocol[16];	/* "https", "http"; "ssh" for keys */
+	char host[256];		/* lowercase, without port */
+	unsigned port;		/* 0 = the protocol's default */
+	char scope[512];
+	char username[256];	/* tokens: the git username */
+	char name[128];		/* keys: the key's name (unique among keys) */
+	char repos[512];	/* least privilege: POSIX ERE on repo paths; "" = any */
+	int read_only;		/* keys: 1 = read-only access key */
+	long long created;	/* unix seconds; 0 = unknown */
+	long long last_used;	/* unix seconds; 0 = never */
+	long long warned;	/* unix seconds of the last age warning; 0 = never */
+	char id[256];		/* the item's D-Bus object path; set by the keystore */
+};
+
+#define KS_ITEM_INIT { .kind = "" }
+
+struct keystore;
+struct ks_list;
+
+/*
+ * Connect to the session bus and the Secret Service.  Bounded in time: a
+ * missing bus or service, or one that does not answer, fails within a few
+ * seconds with KS_ERR_*, never hangs and never prompts.
+ */
+int ks_open(struct keystore **out);
+void ks_close(struct keystore *ks);
+
+/*
+ * Find items of our schema whose attributes equal every non-empty field of
+ * *pattern (kind, protocol, host, scope, username, name) and, when
+ * match_port is non-zero, whose port equals pattern->port.  Only object
+ * paths are fetched; attributes are loaded per item by ks_list_get(), so a
+ * search that matches 1000 items costs one round trip.  Locked items are
+ * not returned; *locked_out (may be NULL) is set to how many matched but
+ * are locked.
+ */
+int ks_search(struct keystore *ks, const struct ks_item *pattern,
+	      int match_port, struct ks_list **out, size_t *locked_out);
+size_t ks_list_len(const struct ks_list *list);
+/* Load the i-th item's attributes into *out. */
+int ks_list_get(struct keystore *ks, const struct ks_list *list, size_t i,
+		struct ks_item *out);
+void ks_list_free(struct ks_list *list);
+
+/* Load the secret value of one item (it->id must be set). */
+int ks_get_secret(struct keystore *ks, const struct ks_item *it,
+		  struct sbuf *out);
+
+/*
+ * Store a new item in the default collection with a human-readable label.
+ * It replaces any item with the same kind class, protocol, host, port and
+ * scope and the same username (tokens) or name (keys): the new item is
+ * written first, then the old ones are deleted, so a failure loses nothing.
+ * it->created is set to now when 0.  it->id is set on success.
+ */
+int ks_store(struct keystore *ks, struct ks_item *it, const char *label,
+	     const struct sbuf *secret);
+
+/* Delete one item (it->id must be set). */
+int ks_delete(struct keystore *ks, const struct ks_item *it);
+
+/*
+ * Rewrite an item's attributes (and label, when not NULL) from *it, keeping
+ * its secret: used for last_used, rename, scope and read-only changes.
+ */
+int ks_update(struct keystore *ks, const struct ks_item *it,
+	      const char *label);
+
+const char *ks_strerror(int err);
+
+#endif
