@@ -33,6 +33,14 @@ int gcb_module_main(struct gcb_call *call);
 /* Print the one line for a keystore failure and return EXIT_KEYRING. */
 int cred_keyring_error(int ks_err);
 
+/*
+ * Open the keystore for a verb: arms a watchdog (no keyring call may hang
+ * the process), and on failure prints the one line and returns
+ * EXIT_KEYRING.  Read anything from the person (tokens, passphrases)
+ * before calling this: the watchdog counts from here.
+ */
+int cred_open(struct keystore **ks);
+
 /* Load the config if the caller has not yet. */
 struct config *cred_config(struct gcb_call *call);
 

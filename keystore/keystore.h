@@ -79,15 +79,18 @@ void ks_close(struct keystore *ks);
 
 /*
  * Find items of our schema whose attributes equal every non-empty field of
- * *pattern (kind, protocol, host, scope, username, name) and, when
- * match_port is non-zero, whose port equals pattern->port.  Only object
+ * *pattern (kind, protocol, host, scope, username, name).  Flags widen
+ * that: KS_MATCH_PORT also requires port == pattern->port, KS_MATCH_SCOPE
+ * matches scope even when it is "" (host-level items only).  Only object
  * paths are fetched; attributes are loaded per item by ks_list_get(), so a
  * search that matches 1000 items costs one round trip.  Locked items are
  * not returned; *locked_out (may be NULL) is set to how many matched but
  * are locked.
  */
+#define KS_MATCH_PORT	1u
+#define KS_MATCH_SCOPE	2u
 int ks_search(struct keystore *ks, const struct ks_item *pattern,
-	      int match_port, struct ks_list **out, size_t *locked_out);
+	      unsigned flags, struct ks_list **out, size_t *locked_out);
 size_t ks_list_len(const struct ks_list *list);
 /* Load the i-th item's attributes into *out. */
 int ks_list_get(struct keystore *ks, const struct ks_list *list, size_t i,

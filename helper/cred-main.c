@@ -1,0 +1,579 @@
+/*
+ * cred-main.c - the core module's entry point, and git's get/store/erase.
+ *
+ * Lookup order for a request: the repository's scope, then the account's,
+ * then the host's; the first item that passes every rule is the answer.
+ * Each level is one search (object paths only); attributes are read for
+ * the candidates one by one, and only the secret that is returned is ever
+ * loaded, so 1000 users on one host cost what one does.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cred.h"
+#include "msg.h"
+#include "rules.h"
+
+#define WATCHDOG_SECONDS 10
+
+/* ---- shared helpers ---- */
+
+static void watchdog(int sig)
+{
+	static const char line[] =
+		": the keyring did not answer within 10 seconds; check that "
+		"your Secret Service (e.g. gnome-keyring-daemon) is running and "
+		"not waiting for a prompt\n";
+	const char *prog = msg_prog();
+
+	(void)sig;
+	/* async-signal-safe: write(2) only */
+	if (write(2, prog, strlen(prog)) < 0 || write(2, line, sizeof(line) - 1) < 0)
+		_exit(EXIT_KEYRING);
+	_exit(EXIT_KEYRING);
+}
+
+int cred_keyring_error(int err)
+{
+	switch (err) {
+	case KS_ERR_NO_BUS:
+		msg_error("cannot reach the keyring: there is no D-Bus session bus; "
+			  "run this inside your desktop session, or start one with "
+			  "'dbus-run-session -- $SHELL' and a Secret Service such as gnome-keyring");
+		break;
+	case KS_ERR_NO_SERVICE:
+		msg_error("cannot reach the keyring: no Secret Service is running on the "
+			  "session bus; start gnome-keyring-daemon (or another Secret Service "
+			  "provider) and try again");
+		break;
+	case KS_ERR_LOCKED:
+		msg_error("the keyring is locked; unlock it (log in to your desktop "
+			  "session, or unlock the 'login' keyring in Seahorse) and try again");
+		break;
+	case KS_ERR_NO_COLLECTION:
+		msg_error("the keyring has no default collection to store into; create "
+			  "one (e.g. in Seahorse) or start gnome-keyring-daemon with --unlock");
+		break;
+	case KS_ERR_DIED:
+		msg_error("the Secret Service stopped answering in the middle of a call; "
+			  "restart it and try again");
+		break;
+	case KS_ERR_TIMEOUT:
+		msg_error("the Secret Service did not answer in time; check that it is "
+			  "running and not waiting for a prompt");
+		break;
+	default:
+		msg_error("keyring error: %s; try again, and report a bug if it persists",
+			  ks_strerror(err));
+		break;
+	}
+	return EXIT_KEYRING;
+}
+
+int cred_open(struct keystore **ks)
+{
+	int r;
+
+	signal(SIGALRM, watchdog);
+	alarm(WATCHDOG_SECONDS);
+	if ((r = ks_open(ks)) != KS_OK)
+		return cred_keyring_error(r);
+	return 0;
+}
+
+struct config *cred_config(struct gcb_call *call)
+{
+	static struct config cfg;
+	static int loaded;
+
+	if (call->cfg != NULL)
+		return call->cfg;
+	if (!loaded) {
+		config_load(&cfg);
+		loaded = 1;
+	}
+	call->cfg = &cfg;
+	return call->cfg;
+}
+
+/* ---- the token secret value ---- */
+
+int cred_secret_parse(const struct sbuf *value, struct sbuf *password,
+		      long long *expiry, struct sbuf *oauth)
+{
+	size_t pos = 0;
+	int have_password = 0;
+
+	sbuf_reset(password);
+	if (oauth != NULL)
+		sbuf_reset(oauth);
+	*expiry = 0;
+	while (value->buf != NULL && pos < value->len) {
+		const char *line = value->buf + pos;
+		const char *nl = memchr(line, '\n', value->len - pos);
+		size_t len = nl ? (size_t)(nl - line) : value->len - pos;
+		const char *eq = memchr(line, '=', len);
+
+		pos += len + 1;
+		if (eq == NULL)
+			continue;
+#define IS(k) ((size_t)(eq - line) == sizeof(k) - 1 && memcmp(line, k, sizeof(k) - 1) == 0)
+		if (IS("password")) {
+			if (sbuf_add(password, eq + 1, len - (size_t)(eq - line) - 1) != 0)
+				return -1;
+			have_password = 1;
+		} else if (IS("password_expiry_utc")) {
+			long long n = 0;
+
+			for (const char *p = eq + 1; p < line + len; p++) {
+				if (*p < '0' || *p > '9' || n > 100000000000LL) {
+					n = 0;
+					break;
+				}
+				n = n * 10 + (*p - '0');
+			}
+			*expiry = n;
+		} else if (IS("oauth_refresh_token") && oauth != NULL) {
+			if (sbuf_add(oauth, eq + 1, len - (size_t)(eq - line) - 1) != 0)
+				return -1;
+		}
+#undef IS
+	}
+	return have_password ? 0 : -1;
+}
+
+static int secret_compose(struct sbuf *out, const struct sbuf *password,
+			  long long expiry, const struct sbuf *oauth)
+{
+	char num[32];
+
+	if (sbuf_addstr(out, "password=") != 0 ||
+	    sbuf_add(out, password->buf ? password->buf : "", password->len) != 0 ||
+	    sbuf_addch(out, '\n') != 0)
+		return -1;
+	if (expiry > 0) {
+		snprintf(num, sizeof(num), "%lld", expiry);
+		if (sbuf_addstr(out, "password_expiry_utc=") != 0 ||
+		    sbuf_addstr(out, num) != 0 || sbuf_addch(out, '\n') != 0)
+			return -1;
+	}
+	if (oauth != NULL && oauth->len > 0) {
+		if (sbuf_addstr(out, "oauth_refresh_token=") != 0 ||
+		    sbuf_add(out, oauth->buf, oauth->len) != 0 ||
+		    sbuf_addch(out, '\n') != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Constant-time comparison of two secrets. */
+static int secret_equal(const struct sbuf *a, const struct sbuf *b)
+{
+	unsigned char d = 0;
+
+	if (a->len != b->len)
+		return 0;
+	for (size_t i = 0; i < a->len; i++)
+		d |= (unsigned char)(a->buf[i] ^ b->buf[i]);
+	return d == 0;
+}
+
+static void make_label(char *buf, size_t len, const char *kind,
+		       const char *username, const struct target *t)
+{
+	char where[800];
+
+	target_describe(t, where, sizeof(where));
+	snprintf(buf, len, "Bitbucket %s for %s on %s", rules_kind_label(kind),
+		 username, where);
+}
+
+int cred_store_token(struct keystore *ks, const struct target *t,
+		     const char *username, const struct sbuf *password,
+		     long long expiry, const struct sbuf *oauth,
+		     const char *repos, struct ks_item *stored)
+{
+	struct rule_result res;
+	struct ks_item it = KS_ITEM_INIT;
+	struct sbuf value = SBUF_INIT;
+	char label[1200];
+	long long now = (long long)time(NULL);
+	int r;
+
+	if (rules_check_secret(t, username, password->buf ? password->buf : "",
+			       password->len, now, &res) < 0) {
+		msg_error("%s", res.message);
+		return EXIT_REFUSED;
+	}
+	if (res.warning[0])
+		msg_warn("%s", res.warning);
+	if (expiry > 0 && rules_check_expiry(expiry, now, &res) < 0) {
+		msg_error("%s", res.message);
+		return EXIT_REFUSED;
+	}
+	if (strlen(username) >= sizeof(it.username) ||
+	    (repos != NULL && strlen(repos) >= sizeof(it.repos))) {
+		msg_error("the username or --repos pattern is too long; shorten it");
+		return EXIT_REFUSED;
+	}
+	snprintf(it.kind, sizeof(it.kind), "%s", res.kind);
+	snprintf(it.protocol, sizeof(it.protocol), "%s", t->protocol);
+	snprintf(it.host, sizeof(it.host), "%s", t->host);
+	it.port = t->port;
+	snprintf(it.scope, sizeof(it.scope), "%s", t->scope);
+	snprintf(it.username, sizeof(it.username), "%s", username);
+	if (repos != NULL)
+		snprintf(it.repos, sizeof(it.repos), "%s", repos);
+	it.created = now;
+	make_label(label, sizeof(label), it.kind, username, t);
+	if (secret_compose(&value, password, expiry, oauth) != 0) {
+		sbuf_free(&value);
+		msg_error("the secret is too large to store");
+		return EXIT_REFUSED;
+	}
+	r = ks_store(ks, &it, label, &value);
+	sbuf_free(&value);
+	if (r != KS_OK)
+		return cred_keyring_error(r);
+	if (stored != NULL)
+		*stored = it;
+	return 0;
+}
+
+/* ---- lookup shared by get, store and erase ---- */
+
+/* The scopes that cover the target, most specific first. */
+static int covering_scopes(const struct target *t, char scopes[3][sizeof(((struct target *)0)->scope)])
+{
+	int n = 0;
+
+	if (t->level == LEVEL_REPO)
+		memcpy(scopes[n++], t->scope, sizeof(t->scope));
+	if (t->level >= LEVEL_ACCOUNT)
+		memcpy(scopes[n++], t->account, sizeof(t->account));
+	scopes[n++][0] = '\0';
+	return n;
+}
+
+/*
+ * Called for each candidate item, most specific first; return 1 to stop,
+ * 0 to go on, <0 (an EXIT_* negated) to fail.
+ */
+typedef int (*visit_fn)(struct keystore *ks, const struct ks_item *it,
+			void *ctx);
+
+static int visit_candidates(struct keystore *ks, const struct target *t,
+			    const char *username, visit_fn fn, void *ctx,
+			    size_t *locked_total)
+{
+	char scopes[3][sizeof(t->scope)];
+	int n = covering_scopes(t, scopes);
+
+	*locked_total = 0;
+	for (int s = 0; s < n; s++) {
+		struct ks_item pat = KS_ITEM_INIT;
+		struct ks_list *list = NULL;
+		size_t locked = 0;
+		int r;
+
+		snprintf(pat.protocol, sizeof(pat.protocol), "%s", t->protocol);
+		snprintf(pat.host, sizeof(pat.host), "%s", t->host);
+		pat.port = t->port;
+		memcpy(pat.scope, scopes[s], sizeof(pat.scope));
+		if (username != NULL)
+			snprintf(pat.username, sizeof(pat.username), "%s", username);
+		if ((r = ks_search(ks, &pat, KS_MATCH_PORT | KS_MATCH_SCOPE,
+				   &list, &locked)) != KS_OK)
+			return -cred_keyring_error(r);
+		*locked_total += locked;
+		for (size_t i = 0; i < ks_list_len(list); i++) {
+			struct ks_item it;
+
+			if ((r = ks_list_get(ks, list, i, &it)) != KS_OK) {
+				if (r == KS_ERR_NOT_FOUND)
+					continue;	/* deleted meanwhile */
+				ks_list_free(list);
+				return -cred_keyring_error(r);
+			}
+			if (strcmp(it.kind, KS_KIND_SSH_KEY) == 0)
+				continue;
+			if ((r = fn(ks, &it, ctx)) != 0) {
+				ks_list_free(list);
+				return r;
+			}
+		}
+		ks_list_free(list);
+	}
+	return 0;
+}
+
+/* ---- get ---- */
+
+struct get_ctx {
+	const struct target *t;
+	struct sbuf value, password, oauth;
+	long long expiry;
+	struct ks_item found;
+	int skipped;
+};
+
+static void logout_hint(const struct ks_item *it, char *buf, size_t len)
+{
+	snprintf(buf, len, "git credential-bitbucket logout --username %s %s://%s%s%s",
+		 it->username, it->protocol, it->host, it->scope[0] ? "/" : "",
+		 it->scope);
+}
+
+static int get_visit(struct keystore *ks, const struct ks_item *it, void *vctx)
+{
+	struct get_ctx *c = vctx;
+	struct rule_result res;
+	long long now = (long long)time(NULL);
+	char hint[1200], date[16];
+	int r;
+
+	if (it->repos[0]) {
+		/* a restricted secret needs the path (credential.useHttpPath) */
+		if (c->t->level != LEVEL_REPO ||
+		    rules_repos_match(it->repos, c->t->scope) != 1)
+			return 0;
+	}
+	if ((r = ks_get_secret(ks, it, &c->value)) != KS_OK) {
+		if (r == KS_ERR_NOT_FOUND)
+			return 0;
+		return -cred_keyring_error(r);
+	}
+	if (cred_secret_parse(&c->value, &c->password, &c->expiry, &c->oauth) != 0) {
+		msg_warn("the keyring item '%s' is not a token this helper stored; skipped", it->id);
+		return 0;
+	}
+	logout_hint(it, hint, sizeof(hint));
+	if (rules_check_expiry(c->expiry, now, &res) < 0) {
+		msg_error("the stored %s for %s expired on %s; create a new one and "
+			  "store it with 'git credential-bitbucket login', or remove it with '%s'",
+			  rules_kind_label(it->kind), it->username,
+			  rules_date(c->expiry, date, sizeof(date)), hint);
+		c->skipped = 1;
+		return 0;
+	}
+	if (res.warning[0])
+		msg_warn("%s", res.warning);
+	if (rules_check_secret(c->t, it->username, c->password.buf, c->password.len,
+			       now, &res) < 0) {
+		msg_error("the stored %s for %s is not returned: %s; remove it with '%s'",
+			  rules_kind_label(it->kind), it->username, res.message, hint);
+		c->skipped = 1;
+		return 0;
+	}
+	c->found = *it;
+	return 1;
+}
+
+int cmd_get(struct gcb_call *call)
+{
+	struct get_ctx c = { call->target, SBUF_INIT, SBUF_INIT, SBUF_INIT, 0,
+			     KS_ITEM_INIT, 0 };
+	struct keystore *ks = NULL;
+	const char *user = call->req->username;
+	size_t locked = 0;
+	int r;
+
+	if ((r = cred_open(&ks)) != 0)
+		return r;
+	r = visit_candidates(ks, call->target, user && *user ? user : NULL,
+			     get_visit, &c, &locked);
+	if (r < 0) {
+		r = -r;
+		goto out;
+	}
+	if (r == 1) {
+		char num[32];
+
+		/* values with CR/LF were refused on store; the writer checks again */
+		credential_write(stdout, "username", c.found.username,
+				 strlen(c.found.username));
+		credential_write(stdout, "password", c.password.buf, c.password.len);
+		if (c.expiry > 0) {
+			snprintf(num, sizeof(num), "%lld", c.expiry);
+			credential_write(stdout, "password_expiry_utc", num, strlen(num));
+		}
+		if (c.oauth.len > 0)
+			credential_write(stdout, "oauth_refresh_token", c.oauth.buf,
+					 c.oauth.len);
+		r = 0;
+		goto out;
+	}
+	if (locked > 0) {
+		r = cred_keyring_error(KS_ERR_LOCKED);
+		goto out;
+	}
+	r = 0;	/* nothing stored: git asks the next helper or the person */
+out:
+	sbuf_free(&c.value);
+	sbuf_free(&c.password);
+	sbuf_free(&c.oauth);
+	ks_close(ks);
+	return r;
+}
+
+/* ---- store ---- */
+
+struct same_ctx {
+	const struct sbuf *password;
+	struct sbuf value, stored, oauth;
+	struct ks_item found;
+	long long expiry;
+};
+
+/* The item that already holds exactly this password, if any. */
+static int same_visit(struct keystore *ks, const struct ks_item *it, void *vctx)
+{
+	struct same_ctx *c = vctx;
+	int r;
+
+	if ((r = ks_get_secret(ks, it, &c->value)) != KS_OK)
+		return r == KS_ERR_NOT_FOUND ? 0 : -cred_keyring_error(r);
+	if (cred_secret_parse(&c->value, &c->stored, &c->expiry, &c->oauth) != 0)
+		return 0;
+	if (!secret_equal(&c->stored, c->password))
+		return 0;
+	c->found = *it;
+	return 1;
+}
+
+int cmd_store(struct gcb_call *call)
+{
+	struct credential *req = call->req;
+	struct same_ctx c = { &req->password, SBUF_INIT, SBUF_INIT, SBUF_INIT,
+			      KS_ITEM_INIT, 0 };
+	struct keystore *ks = NULL;
+	size_t locked;
+	int r;
+
+	/* no store without username and password: nothing to keep */
+	if (req->username == NULL || req->username[0] == '\0' ||
+	    !req->has_password || req->password.len == 0)
+		return 0;
+	if (memchr(req->username, '\n', strlen(req->username)) != NULL)
+		return 0;
+	if ((r = cred_open(&ks)) != 0)
+		return r;
+	/*
+	 * git calls store after every successful authentication with what
+	 * get returned: when the keyring already holds this very secret for
+	 * this user, only note that it was used.
+	 */
+	r = visit_candidates(ks, call->target, req->username, same_visit, &c,
+			     &locked);
+	if (r < 0) {
+		r = -r;
+		goto out;
+	}
+	if (r == 1) {
+		int changed = 0;
+
+		c.found.last_used = (long long)time(NULL);
+		if (req->password_expiry_utc > 0 &&
+		    req->password_expiry_utc != c.expiry)
+			changed = 1;
+		if (!changed) {
+			r = ks_update(ks, &c.found, NULL);
+			r = r == KS_OK ? 0 : cred_keyring_error(r);
+			goto out;
+		}
+	}
+	r = cred_store_token(ks, call->target, req->username, &req->password,
+			     req->password_expiry_utc,
+			     req->has_oauth ? &req->oauth_refresh_token : NULL,
+			     NULL, NULL);
+out:
+	sbuf_free(&c.value);
+	sbuf_free(&c.stored);
+	sbuf_free(&c.oauth);
+	ks_close(ks);
+	return r;
+}
+
+/* ---- erase ---- */
+
+struct erase_ctx {
+	const struct credential *req;
+	struct sbuf value, stored, oauth;
+	int deleted;
+};
+
+static int erase_visit(struct keystore *ks, const struct ks_item *it, void *vctx)
+{
+	struct erase_ctx *c = vctx;
+	long long expiry;
+	int r;
+
+	if (c->req->has_password) {
+		/* only the secret git says failed: never a different one */
+		if ((r = ks_get_secret(ks, it, &c->value)) != KS_OK)
+			return r == KS_ERR_NOT_FOUND ? 0 : -cred_keyring_error(r);
+		if (cred_secret_parse(&c->value, &c->stored, &expiry, &c->oauth) != 0 ||
+		    !secret_equal(&c->stored, &c->req->password))
+			return 0;
+	}
+	if ((r = ks_delete(ks, it)) != KS_OK && r != KS_ERR_NOT_FOUND)
+		return -cred_keyring_error(r);
+	c->deleted++;
+	return 0;
+}
+
+int cmd_erase(struct gcb_call *call)
+{
+	struct erase_ctx c = { call->req, SBUF_INIT, SBUF_INIT, SBUF_INIT, 0 };
+	struct keystore *ks = NULL;
+	const char *user = call->req->username;
+	size_t locked;
+	int r;
+
+	if ((r = cred_open(&ks)) != 0)
+		return r;
+	r = visit_candidates(ks, call->target, user && *user ? user : NULL,
+			     erase_visit, &c, &locked);
+	r = r < 0 ? -r : 0;
+	sbuf_free(&c.value);
+	sbuf_free(&c.stored);
+	sbuf_free(&c.oauth);
+	ks_close(ks);
+	return r;
+}
+
+/* ---- dispatch ---- */
+
+/* Verbs that live in files written alongside this one. */
+int cmd_login(struct gcb_call *call) __attribute__((weak));
+int cmd_logout(struct gcb_call *call) __attribute__((weak));
+int cmd_list(struct gcb_call *call) __attribute__((weak));
+int cmd_key(struct gcb_call *call) __attribute__((weak));
+
+int gcb_module_main(struct gcb_call *call)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct gcb_call *);
+	} table[] = {
+		{ "get", cmd_get },	{ "store", cmd_store },
+		{ "erase", cmd_erase }, { "login", cmd_login },
+		{ "logout", cmd_logout }, { "list", cmd_list },
+		{ "key", cmd_key },
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strcmp(table[i].name, call->argv[0]) != 0)
+			continue;
+		if (table[i].fn == NULL) {
+			msg_error("'%s' is not available in this build", call->argv[0]);
+			return EXIT_USAGE;
+		}
+		return table[i].fn(call);
+	}
+	return 0;
+}

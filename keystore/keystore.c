@@ -1,0 +1,651 @@
+/*
+ * keystore.c - the only libsecret user.
+ *
+ * Cost model (git runs the helper on every fetch and push): one search is
+ * one D-Bus round trip returning object paths only; attributes are read per
+ * item with one Properties.Get; the encrypted transfer session (the
+ * expensive Diffie-Hellman exchange inside the Secret Service) is opened
+ * only when a secret is actually read or written.  Every call carries a
+ * timeout, nothing here ever prompts: a locked collection is an error.
+ */
+#define SECRET_API_SUBJECT_TO_CHANGE 1
+#include <libsecret/secret.h>
+
+#include "keystore.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUS_NAME	"org.freedesktop.secrets"
+#define ITEM_IFACE	"org.freedesktop.Secret.Item"
+#define COLL_IFACE	"org.freedesktop.Secret.Collection"
+#define PROPS_IFACE	"org.freedesktop.DBus.Properties"
+#define CALL_TIMEOUT_MS	5000
+
+struct keystore {
+	GDBusConnection *conn;
+	SecretService *service;		/* created on first need */
+};
+
+struct ks_list {
+	gchar **paths;
+	size_t n;
+};
+
+/* Map a GError to our codes; frees it. */
+static int map_error(GError *err)
+{
+	int r = KS_ERR_INTERNAL;
+
+	if (err == NULL)
+		return KS_ERR_INTERNAL;
+	if (err->domain == G_DBUS_ERROR) {
+		switch (err->code) {
+		case G_DBUS_ERROR_SERVICE_UNKNOWN:
+		case G_DBUS_ERROR_NAME_HAS_NO_OWNER:
+			r = KS_ERR_NO_SERVICE;
+			break;
+		case G_DBUS_ERROR_NO_REPLY:
+			/* the peer left the bus while we waited, or never answered */
+			r = strstr(err->message, "disconnected") ? KS_ERR_DIED :
+								    KS_ERR_TIMEOUT;
+			break;
+		case G_DBUS_ERROR_TIMEOUT:
+		case G_DBUS_ERROR_TIMED_OUT:
+			r = KS_ERR_TIMEOUT;
+			break;
+		case G_DBUS_ERROR_DISCONNECTED:
+		case G_DBUS_ERROR_NO_SERVER:
+			r = KS_ERR_DIED;
+			break;
+		case G_DBUS_ERROR_UNKNOWN_METHOD:
+		case G_DBUS_ERROR_UNKNOWN_OBJECT:
+			r = KS_ERR_NOT_FOUND;
+			break;
+		default:
+			break;
+		}
+	} else if (err->domain == G_IO_ERROR) {
+		if (err->code == G_IO_ERROR_TIMED_OUT ||
+		    err->code == G_IO_ERROR_CANCELLED)
+			r = KS_ERR_TIMEOUT;
+		else if (err->code == G_IO_ERROR_CLOSED ||
+			 err->code == G_IO_ERROR_BROKEN_PIPE ||
+			 err->code == G_IO_ERROR_CONNECTION_CLOSED)
+			r = KS_ERR_DIED;
+	} else if (err->domain == SECRET_ERROR) {
+		if (err->code == SECRET_ERROR_IS_LOCKED)
+			r = KS_ERR_LOCKED;
+		else if (err->code == SECRET_ERROR_NO_SUCH_OBJECT)
+			r = KS_ERR_NOT_FOUND;
+	}
+	if (r == KS_ERR_INTERNAL && err->message != NULL) {
+		if (strstr(err->message, "IsLocked") || strstr(err->message, "locked"))
+			r = KS_ERR_LOCKED;
+		else if (strstr(err->message, "NoSuchObject"))
+			r = KS_ERR_NOT_FOUND;
+	}
+	g_error_free(err);
+	return r;
+}
+
+/* Is there a session bus address to try?  (Avoid GIO's X11 autolaunch.) */
+static int have_bus_address(void)
+{
+	const char *addr = getenv("DBUS_SESSION_BUS_ADDRESS");
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char path[4096];
+	struct stat st;
+	int n;
+
+	if (addr != NULL && *addr != '\0')
+		return 1;
+	if (rt == NULL || *rt == '\0')
+		return 0;
+	n = snprintf(path, sizeof(path), "%s/bus", rt);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return 0;
+	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+static GVariant *bus_call(struct keystore *ks, const char *dest,
+			  const char *path, const char *iface,
+			  const char *method, GVariant *args,
+			  const GVariantType *reply, int *r)
+{
+	GError *err = NULL;
+	GVariant *v;
+
+	v = g_dbus_connection_call_sync(ks->conn, dest, path, iface, method,
+					args, reply, G_DBUS_CALL_FLAGS_NO_AUTO_START,
+					CALL_TIMEOUT_MS, NULL, &err);
+	if (v == NULL)
+		*r = map_error(err);
+	else
+		*r = KS_OK;
+	return v;
+}
+
+/* Does anyone own org.freedesktop.secrets, or could the bus start it? */
+static int check_service(struct keystore *ks)
+{
+	GVariant *v;
+	gboolean owned = FALSE;
+	int r;
+
+	v = bus_call(ks, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+		     "org.freedesktop.DBus", "NameHasOwner",
+		     g_variant_new("(s)", BUS_NAME), G_VARIANT_TYPE("(b)"), &r);
+	if (v == NULL)
+		return r == KS_ERR_NOT_FOUND ? KS_ERR_NO_SERVICE : r;
+	g_variant_get(v, "(b)", &owned);
+	g_variant_unref(v);
+	if (owned)
+		return KS_OK;
+	/* not running: fine if the bus can activate it (a desktop session) */
+	v = bus_call(ks, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+		     "org.freedesktop.DBus", "ListActivatableNames", NULL,
+		     G_VARIANT_TYPE("(as)"), &r);
+	if (v != NULL) {
+		GVariantIter *it = NULL;
+		const char *name;
+
+		g_variant_get(v, "(as)", &it);
+		while (g_variant_iter_next(it, "&s", &name))
+			if (strcmp(name, BUS_NAME) == 0)
+				owned = TRUE;
+		g_variant_iter_free(it);
+		g_variant_unref(v);
+	}
+	return owned ? KS_OK : KS_ERR_NO_SERVICE;
+}
+
+int ks_open(struct keystore **out)
+{
+	struct keystore *ks;
+	GError *err = NULL;
+	int r;
+
+	*out = NULL;
+	if (!have_bus_address())
+		return KS_ERR_NO_BUS;
+	if ((ks = calloc(1, sizeof(*ks))) == NULL)
+		return KS_ERR_NOMEM;
+	ks->conn = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &err);
+	if (ks->conn == NULL) {
+		g_error_free(err);
+		free(ks);
+		return KS_ERR_NO_BUS;
+	}
+	if ((r = check_service(ks)) != KS_OK) {
+		ks_close(ks);
+		return r;
+	}
+	*out = ks;
+	return KS_OK;
+}
+
+void ks_close(struct keystore *ks)
+{
+	if (ks == NULL)
+		return;
+	if (ks->service != NULL)
+		g_object_unref(ks->service);
+	if (ks->conn != NULL)
+		g_object_unref(ks->conn);
+	free(ks);
+}
+
+/* The libsecret service proxy, needed for the encrypted transfer session. */
+static int need_service(struct keystore *ks)
+{
+	GError *err = NULL;
+
+	if (ks->service != NULL)
+		return KS_OK;
+	ks->service = secret_service_get_sync(SECRET_SERVICE_NONE, NULL, &err);
+	if (ks->service == NULL)
+		return map_error(err);
+	/* libsecret's own calls use the proxy's timeout: bound them too */
+	g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(ks->service),
+					 CALL_TIMEOUT_MS);
+	return KS_OK;
+}
+
+/* ---- attributes <-> struct ks_item ---- */
+
+static void put_ll(GVariantBuilder *b, const char *key, long long v)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%lld", v);
+	g_variant_builder_add(b, "{ss}", key, num);
+}
+
+static GVariant *item_attributes(const struct ks_item *it)
+{
+	GVariantBuilder b;
+	char port[16];
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
+	g_variant_builder_add(&b, "{ss}", "xdg:schema", KS_SCHEMA);
+	g_variant_builder_add(&b, "{ss}", "kind", it->kind);
+	g_variant_builder_add(&b, "{ss}", "protocol", it->protocol);
+	g_variant_builder_add(&b, "{ss}", "host", it->host);
+	snprintf(port, sizeof(port), "%u", it->port);
+	g_variant_builder_add(&b, "{ss}", "port", port);
+	g_variant_builder_add(&b, "{ss}", "scope", it->scope);
+	g_variant_builder_add(&b, "{ss}", "username", it->username);
+	g_variant_builder_add(&b, "{ss}", "name", it->name);
+	g_variant_builder_add(&b, "{ss}", "repos", it->repos);
+	g_variant_builder_add(&b, "{ss}", "read_only",
+			      it->read_only ? "true" : "false");
+	put_ll(&b, "created", it->created);
+	put_ll(&b, "last_used", it->last_used);
+	put_ll(&b, "warned", it->warned);
+	return g_variant_builder_end(&b);
+}
+
+static int set_field(char *dst, size_t n, const char *v)
+{
+	size_t len = strlen(v);
+
+	if (len >= n)
+		return KS_ERR_TOO_LONG;
+	memcpy(dst, v, len + 1);
+	return KS_OK;
+}
+
+static long long parse_ll(const char *v)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < 0)
+		return 0;
+	return n;
+}
+
+static int item_from_attributes(GVariant *attrs, struct ks_item *it)
+{
+	GVariantIter iter;
+	const char *k, *v;
+	int r = KS_OK;
+
+	g_variant_iter_init(&iter, attrs);
+	while (r == KS_OK && g_variant_iter_next(&iter, "{&s&s}", &k, &v)) {
+		if (strcmp(k, "kind") == 0)
+			r = set_field(it->kind, sizeof(it->kind), v);
+		else if (strcmp(k, "protocol") == 0)
+			r = set_field(it->protocol, sizeof(it->protocol), v);
+		else if (strcmp(k, "host") == 0)
+			r = set_field(it->host, sizeof(it->host), v);
+		else if (strcmp(k, "port") == 0) {
+			long long p = parse_ll(v);
+
+			it->port = p > 0 && p <= 65535 ? (unsigned)p : 0;
+		} else if (strcmp(k, "scope") == 0)
+			r = set_field(it->scope, sizeof(it->scope), v);
+		else if (strcmp(k, "username") == 0)
+			r = set_field(it->username, sizeof(it->username), v);
+		else if (strcmp(k, "name") == 0)
+			r = set_field(it->name, sizeof(it->name), v);
+		else if (strcmp(k, "repos") == 0)
+			r = set_field(it->repos, sizeof(it->repos), v);
+		else if (strcmp(k, "read_only") == 0)
+			it->read_only = strcmp(v, "true") == 0;
+		else if (strcmp(k, "created") == 0)
+			it->created = parse_ll(v);
+		else if (strcmp(k, "last_used") == 0)
+			it->last_used = parse_ll(v);
+		else if (strcmp(k, "warned") == 0)
+			it->warned = parse_ll(v);
+	}
+	return r;
+}
+
+/* ---- search ---- */
+
+static GHashTable *pattern_table(const struct ks_item *p, unsigned flags)
+{
+	GHashTable *t = g_hash_table_new(g_str_hash, g_str_equal);
+	static char port[16];
+
+	g_hash_table_insert(t, "xdg:schema", (gpointer)KS_SCHEMA);
+	if (p->kind[0])
+		g_hash_table_insert(t, "kind", (gpointer)p->kind);
+	if (p->protocol[0])
+		g_hash_table_insert(t, "protocol", (gpointer)p->protocol);
+	if (p->host[0])
+		g_hash_table_insert(t, "host", (gpointer)p->host);
+	if (flags & KS_MATCH_PORT) {
+		snprintf(port, sizeof(port), "%u", p->port);
+		g_hash_table_insert(t, "port", port);
+	}
+	if (p->scope[0] || (flags & KS_MATCH_SCOPE))
+		g_hash_table_insert(t, "scope", (gpointer)p->scope);
+	if (p->username[0])
+		g_hash_table_insert(t, "username", (gpointer)p->username);
+	if (p->name[0])
+		g_hash_table_insert(t, "name", (gpointer)p->name);
+	return t;
+}
+
+static GVariant *table_variant(GHashTable *t)
+{
+	GVariantBuilder b;
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
+	g_hash_table_iter_init(&it, t);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_variant_builder_add(&b, "{ss}", (const char *)k,
+				      (const char *)v);
+	return g_variant_builder_end(&b);
+}
+
+int ks_search(struct keystore *ks, const struct ks_item *pattern,
+	      unsigned flags, struct ks_list **out, size_t *locked_out)
+{
+	GHashTable *t;
+	GVariant *v;
+	gchar **unlocked = NULL, **locked = NULL;
+	struct ks_list *l;
+	int r;
+
+	*out = NULL;
+	if (locked_out != NULL)
+		*locked_out = 0;
+	t = pattern_table(pattern, flags);
+	/* one SearchItems call on the bus; paths only */
+	v = bus_call(ks, BUS_NAME, "/org/freedesktop/secrets",
+		     "org.freedesktop.Secret.Service", "SearchItems",
+		     g_variant_new("(@a{ss})", table_variant(t)),
+		     G_VARIANT_TYPE("(aoao)"), &r);
+	g_hash_table_unref(t);
+	if (v == NULL)
+		return r;
+	g_variant_get(v, "(^ao^ao)", &unlocked, &locked);
+	g_variant_unref(v);
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		g_strfreev(unlocked);
+		g_strfreev(locked);
+		return KS_ERR_NOMEM;
+	}
+	l->paths = unlocked;
+	l->n = unlocked ? g_strv_length(unlocked) : 0;
+	if (locked_out != NULL && locked != NULL)
+		*locked_out = g_strv_length(locked);
+	g_strfreev(locked);
+	*out = l;
+	return KS_OK;
+}
+
+size_t ks_list_len(const struct ks_list *list)
+{
+	return list ? list->n : 0;
+}
+
+void ks_list_free(struct ks_list *list)
+{
+	if (list == NULL)
+		return;
+	g_strfreev(list->paths);
+	free(list);
+}
+
+static int load_item(struct keystore *ks, const char *path, struct ks_item *out)
+{
+	GVariant *v, *inner;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = set_field(out->id, sizeof(out->id), path)) != KS_OK)
+		return r;
+	v = bus_call(ks, BUS_NAME, path, PROPS_IFACE, "Get",
+		     g_variant_new("(ss)", ITEM_IFACE, "Attributes"),
+		     G_VARIANT_TYPE("(v)"), &r);
+	if (v == NULL)
+		return r;
+	g_variant_get(v, "(v)", &inner);
+	if (g_variant_is_of_type(inner, G_VARIANT_TYPE("a{ss}")))
+		r = item_from_attributes(inner, out);
+	else
+		r = KS_ERR_INTERNAL;
+	g_variant_unref(inner);
+	g_variant_unref(v);
+	return r;
+}
+
+int ks_list_get(struct keystore *ks, const struct ks_list *list, size_t i,
+		struct ks_item *out)
+{
+	if (list == NULL || i >= list->n)
+		return KS_ERR_NOT_FOUND;
+	return load_item(ks, list->paths[i], out);
+}
+
+/* ---- secrets ---- */
+
+int ks_get_secret(struct keystore *ks, const struct ks_item *it,
+		  struct sbuf *out)
+{
+	SecretValue *val;
+	GError *err = NULL;
+	const gchar *data;
+	gsize len = 0;
+	int r;
+
+	sbuf_reset(out);
+	if ((r = need_service(ks)) != KS_OK)
+		return r;
+	val = secret_service_get_secret_for_dbus_path_sync(ks->service, it->id,
+							   NULL, &err);
+	if (val == NULL)
+		return err ? map_error(err) : KS_ERR_NOT_FOUND;
+	data = secret_value_get(val, &len);
+	r = sbuf_add(out, data, len) == 0 ? KS_OK : KS_ERR_TOO_LONG;
+	secret_value_unref(val);
+	if (r != KS_OK)
+		sbuf_free(out);
+	return r;
+}
+
+/* The default collection's path, refusing (never prompting) when locked. */
+static int default_collection(struct keystore *ks, char **path)
+{
+	GVariant *v, *inner;
+	gboolean locked = TRUE;
+	const char *p;
+	int r;
+
+	*path = NULL;
+	v = bus_call(ks, BUS_NAME, "/org/freedesktop/secrets",
+		     "org.freedesktop.Secret.Service", "ReadAlias",
+		     g_variant_new("(s)", "default"), G_VARIANT_TYPE("(o)"), &r);
+	if (v == NULL)
+		return r;
+	g_variant_get(v, "(&o)", &p);
+	if (strcmp(p, "/") == 0) {
+		g_variant_unref(v);
+		return KS_ERR_NO_COLLECTION;
+	}
+	*path = g_strdup(p);
+	g_variant_unref(v);
+	v = bus_call(ks, BUS_NAME, *path, PROPS_IFACE, "Get",
+		     g_variant_new("(ss)", COLL_IFACE, "Locked"),
+		     G_VARIANT_TYPE("(v)"), &r);
+	if (v == NULL)
+		goto fail;
+	g_variant_get(v, "(v)", &inner);
+	if (g_variant_is_of_type(inner, G_VARIANT_TYPE_BOOLEAN))
+		locked = g_variant_get_boolean(inner);
+	g_variant_unref(inner);
+	g_variant_unref(v);
+	if (!locked)
+		return KS_OK;
+	r = KS_ERR_LOCKED;
+fail:
+	g_free(*path);
+	*path = NULL;
+	return r;
+}
+
+/* Items that a new one replaces: same kind class, place and owner. */
+static int find_replaced(struct keystore *ks, const struct ks_item *it,
+			 struct ks_list **out)
+{
+	struct ks_item p = KS_ITEM_INIT;
+	int is_key = strcmp(it->kind, KS_KIND_SSH_KEY) == 0;
+
+	if (is_key) {
+		/* key names are unique among keys, whatever their scope */
+		memcpy(p.kind, KS_KIND_SSH_KEY, sizeof(KS_KIND_SSH_KEY));
+		memcpy(p.name, it->name, sizeof(p.name));
+		return ks_search(ks, &p, 0, out, NULL);
+	}
+	memcpy(p.protocol, it->protocol, sizeof(p.protocol));
+	memcpy(p.host, it->host, sizeof(p.host));
+	p.port = it->port;
+	memcpy(p.scope, it->scope, sizeof(p.scope));
+	memcpy(p.username, it->username, sizeof(p.username));
+	if (p.username[0] == '\0')
+		return KS_ERR_INTERNAL;	/* tokens always have a username */
+	return ks_search(ks, &p, KS_MATCH_PORT | KS_MATCH_SCOPE, out, NULL);
+}
+
+int ks_store(struct keystore *ks, struct ks_item *it, const char *label,
+	     const struct sbuf *secret)
+{
+	struct ks_list *old = NULL;
+	SecretValue *val = NULL;
+	GHashTable *props = NULL;
+	GError *err = NULL;
+	char *coll = NULL, *path = NULL;
+	int r;
+
+	if (it->created == 0)
+		it->created = (long long)time(NULL);
+	if ((r = default_collection(ks, &coll)) != KS_OK)
+		goto out;
+	if ((r = find_replaced(ks, it, &old)) != KS_OK)
+		goto out;
+	if ((r = need_service(ks)) != KS_OK)
+		goto out;
+	props = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+				      (GDestroyNotify)g_variant_unref);
+	g_hash_table_insert(props, ITEM_IFACE ".Label",
+			    g_variant_ref_sink(g_variant_new_string(label)));
+	g_hash_table_insert(props, ITEM_IFACE ".Attributes",
+			    g_variant_ref_sink(item_attributes(it)));
+	val = secret_value_new(secret->buf ? secret->buf : "", (gssize)secret->len,
+			       "text/plain");
+	path = secret_service_create_item_dbus_path_sync(ks->service, coll, props,
+							 val, SECRET_ITEM_CREATE_NONE,
+							 NULL, &err);
+	if (path == NULL) {
+		r = map_error(err);
+		goto out;
+	}
+	if ((r = set_field(it->id, sizeof(it->id), path)) != KS_OK)
+		goto out;
+	/* written: now the replaced ones can go */
+	for (size_t i = 0; i < ks_list_len(old); i++) {
+		if (strcmp(old->paths[i], path) == 0)
+			continue;
+		if (!secret_service_delete_item_dbus_path_sync(ks->service,
+							       old->paths[i],
+							       NULL, &err)) {
+			r = map_error(err);
+			err = NULL;
+			goto out;
+		}
+	}
+	r = KS_OK;
+out:
+	if (val != NULL)
+		secret_value_unref(val);
+	if (props != NULL)
+		g_hash_table_unref(props);
+	ks_list_free(old);
+	g_free(coll);
+	g_free(path);
+	return r;
+}
+
+int ks_delete(struct keystore *ks, const struct ks_item *it)
+{
+	GVariant *v;
+	const char *prompt = NULL;
+	int r;
+
+	/* Item.Delete directly: no prompt is ever followed */
+	v = bus_call(ks, BUS_NAME, it->id, ITEM_IFACE, "Delete", NULL,
+		     G_VARIANT_TYPE("(o)"), &r);
+	if (v == NULL)
+		return r;
+	g_variant_get(v, "(&o)", &prompt);
+	r = strcmp(prompt, "/") == 0 ? KS_OK : KS_ERR_LOCKED;
+	g_variant_unref(v);
+	return r;
+}
+
+int ks_update(struct keystore *ks, const struct ks_item *it,
+	      const char *label)
+{
+	GVariant *v;
+	int r;
+
+	v = bus_call(ks, BUS_NAME, it->id, PROPS_IFACE, "Set",
+		     g_variant_new("(ssv)", ITEM_IFACE, "Attributes",
+				   item_attributes(it)),
+		     NULL, &r);
+	if (v == NULL)
+		return r;
+	g_variant_unref(v);
+	if (label == NULL)
+		return KS_OK;
+	v = bus_call(ks, BUS_NAME, it->id, PROPS_IFACE, "Set",
+		     g_variant_new("(ssv)", ITEM_IFACE, "Label",
+				   g_variant_new_string(label)),
+		     NULL, &r);
+	if (v == NULL)
+		return r;
+	g_variant_unref(v);
+	return KS_OK;
+}
+
+const char *ks_strerror(int err)
+{
+	switch (err) {
+	case KS_OK:
+		return "success";
+	case KS_ERR_NO_BUS:
+		return "no D-Bus session bus";
+	case KS_ERR_NO_SERVICE:
+		return "no Secret Service on the session bus";
+	case KS_ERR_LOCKED:
+		return "the keyring is locked";
+	case KS_ERR_NO_COLLECTION:
+		return "the keyring has no default collection";
+	case KS_ERR_DIED:
+		return "the Secret Service stopped answering";
+	case KS_ERR_TIMEOUT:
+		return "the Secret Service did not answer in time";
+	case KS_ERR_NOT_FOUND:
+		return "no such item";
+	case KS_ERR_TOO_LONG:
+		return "a value is too long";
+	case KS_ERR_NOMEM:
+		return "out of memory";
+	}
+	return "internal error";
+}
