@@ -23,4 +23,14 @@ struct config {
 int config_load(struct config *cfg);
 void config_free(struct config *cfg);
 
+/*
+ * Could any configuration git would read declare bitbucket.* settings?
+ * A cheap, conservative look at the files themselves (system, global,
+ * the repository's, worktree's, and GIT_CONFIG_* from the environment):
+ * 0 only when none mentions "bitbucket" and none includes another file;
+ * 1 when in doubt.  Lets a request for an unrelated host skip the
+ * `git config` process.
+ */
+int config_may_mention_bitbucket(void);
+
 #endif

@@ -153,6 +153,9 @@ static int git_op(int argc, char **argv)
 	    TARGET_OK)
 		goto out;	/* not a host we can read: not ours */
 	if (t.product == PRODUCT_NONE) {
+		/* no configuration mentions bitbucket: not ours, no git process */
+		if (!config_may_mention_bitbucket())
+			goto out;
 		config_load(&cfg);
 		have_cfg = 1;
 		call.cfg = &cfg;
