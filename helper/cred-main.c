@@ -373,6 +373,40 @@ static int get_visit(struct keystore *ks, const struct ks_item *it, void *vctx)
 	return 1;
 }
 
+static int has_line_break(const char *s, size_t len)
+{
+	return memchr(s, '\n', len) != NULL || memchr(s, '\r', len) != NULL ||
+	       memchr(s, '\0', len) != NULL;
+}
+
+/* All or nothing: a value that could inject a line is never half-written. */
+static int write_answer(struct get_ctx *c)
+{
+	char num[32] = "", where[800];
+
+	if (has_line_break(c->found.username, strlen(c->found.username)) ||
+	    has_line_break(c->password.buf, c->password.len) ||
+	    (c->oauth.len > 0 && has_line_break(c->oauth.buf, c->oauth.len))) {
+		msg_error("the stored secret for %s holds a line break and is not "
+			  "returned; store it again with 'git credential-bitbucket login'",
+			  target_describe(c->t, where, sizeof(where)));
+		return EXIT_REFUSED;
+	}
+	if (c->expiry > 0)
+		snprintf(num, sizeof(num), "%lld", c->expiry);
+	if (credential_write(stdout, "username", c->found.username,
+			     strlen(c->found.username)) != 0 ||
+	    credential_write(stdout, "password", c->password.buf,
+			     c->password.len) != 0 ||
+	    (num[0] && credential_write(stdout, "password_expiry_utc", num,
+					strlen(num)) != 0) ||
+	    (c->oauth.len > 0 &&
+	     credential_write(stdout, "oauth_refresh_token", c->oauth.buf,
+			      c->oauth.len) != 0))
+		return EXIT_REFUSED;
+	return 0;
+}
+
 int cmd_get(struct gcb_call *call)
 {
 	struct get_ctx c = { call->target, SBUF_INIT, SBUF_INIT, SBUF_INIT, 0,
@@ -391,20 +425,7 @@ int cmd_get(struct gcb_call *call)
 		goto out;
 	}
 	if (r == 1) {
-		char num[32];
-
-		/* values with CR/LF were refused on store; the writer checks again */
-		credential_write(stdout, "username", c.found.username,
-				 strlen(c.found.username));
-		credential_write(stdout, "password", c.password.buf, c.password.len);
-		if (c.expiry > 0) {
-			snprintf(num, sizeof(num), "%lld", c.expiry);
-			credential_write(stdout, "password_expiry_utc", num, strlen(num));
-		}
-		if (c.oauth.len > 0)
-			credential_write(stdout, "oauth_refresh_token", c.oauth.buf,
-					 c.oauth.len);
-		r = 0;
+		r = write_answer(&c);
 		goto out;
 	}
 	if (locked > 0) {
