@@ -292,12 +292,16 @@ int rules_check_secret(const struct target *t, const char *username,
 int rules_check_expiry(long long expiry, long long now,
 		       struct rule_result *res)
 {
+	const char *kind;
 	char date[16];
 	long long left;
 
 	if (!res)
 		return RULE_ERR_INTERNAL;
+	/* a caller may check the secret, then the expiry, in one result */
+	kind = res->kind;
 	result_init(res);
+	res->kind = kind;
 	if (expiry <= 0)
 		return 0;	/* unknown */
 	rules_date(expiry, date, sizeof(date));

@@ -79,7 +79,8 @@ int rules_check_secret(const struct target *t, const char *username,
  * A token's expiry (unix seconds, 0 = unknown) at time now:
  * passed -> RULE_ERR_EXPIRED (never hand it to git); within 7 days ->
  * 0 with res->code RULE_WARN_EXPIRES_SOON and a warning naming the date;
- * otherwise 0.
+ * otherwise 0.  res->kind is kept on success (so one result can go
+ * through rules_check_secret and then this) and NULL on refusal.
  */
 int rules_check_expiry(long long expiry, long long now,
 		       struct rule_result *res);

@@ -342,6 +342,20 @@ static void test_expiry(void)
 		     "credential-bitbucket login URL'");
 }
 
+static void test_expiry_keeps_kind(void)
+{
+	struct rule_result res;
+	int r;
+
+	r = rules_check_secret(&cloud, "alice", S(API_TOKEN), NOW_AFTER, &res);
+	r |= rules_check_expiry(NOW_AFTER + 30 * DAY, NOW_AFTER, &res);
+	report(r == 0 && res.kind && !strcmp(res.kind, KS_KIND_API_TOKEN),
+	       "expiry: a later check keeps the kind the secret check set");
+	r = rules_check_expiry(NOW_AFTER - 1, NOW_AFTER, &res);
+	report(r == RULE_ERR_EXPIRED && res.kind == NULL,
+	       "expiry: a refusal clears the kind");
+}
+
 static void test_repos(void)
 {
 	static const struct {
@@ -443,6 +457,7 @@ int main(void)
 	test_datacenter();
 	test_common();
 	test_expiry();
+	test_expiry_keeps_kind();
 	test_repos();
 	test_labels();
 	printf("# passed %d, failed %d\n", passed, failed);
