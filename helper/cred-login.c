@@ -1054,7 +1054,12 @@ int cmd_list(struct gcb_call *call)
 		alarm(10);
 	}
 	alarm(0);
-	qsort(rows, n, sizeof(*rows), row_cmp);
+	if (n == 0 && locked > 0) {
+		r = cred_keyring_error(KS_ERR_LOCKED);
+		goto out;
+	}
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), row_cmp);
 	if (locked > 0)
 		msg_warn("%zu stored item%s %s locked and not listed; unlock the "
 			 "keyring to see %s", locked, locked == 1 ? "" : "s",
