@@ -1,0 +1,715 @@
+/*
+ * ssh-conn.c - the SSH transport: libssh2 (OpenSSL backend), one session,
+ * one channel, one command.  Correct on libssh2 1.10 and 1.11.
+ */
+#include "ssh-conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh2.h>
+
+#include "secret.h"
+
+/* Payload of a packet and of a read; libssh2's packets carry at most 32 KiB. */
+#define PUMP_BUF ((size_t)128 << 10)
+/* The receive window we grant the server: data in flight, and what libssh2 may queue. */
+#define CHANNEL_WINDOW ((unsigned)4 << 20)
+
+/* SSH message numbers (RFC 4254) seen by the allocator watch below. */
+#define MSG_CHANNEL_OPEN_CONFIRMATION 91
+#define MSG_CHANNEL_REQUEST 98
+
+/*
+ * What arrived from the server, seen as libssh2 frees each packet it has
+ * handled.  libssh2 has no way to ask whether an exit-status arrived:
+ * libssh2_channel_get_exit_status() returns 0 for "exited 0" and for "never
+ * said".  Every incoming payload goes through our allocator, starting with
+ * its message number, so the free hook can tell.  If the hook never sees the
+ * channel-open confirmation (a libssh2 that handles packets differently),
+ * `works` stays 0 and the pump falls back to "closed cleanly by the
+ * server", which still keeps a dropped connection from looking like success.
+ */
+struct watch {
+	int works;		/* saw SSH_MSG_CHANNEL_OPEN_CONFIRMATION */
+	int exit_status;	/* saw an "exit-status" channel request */
+	int exit_signal;	/* saw an "exit-signal" channel request */
+};
+
+struct ssh_conn {
+	LIBSSH2_SESSION *session;
+	LIBSSH2_CHANNEL *channel;
+	int fd;
+	int libssh2_started;
+	struct watch watch;
+	char detail[256];
+};
+
+/* --- allocator: sizes kept in front, everything wiped on free ----------- */
+
+struct alloc_head {
+	size_t size;
+	size_t pad;	/* keep the payload 16-byte aligned */
+};
+
+static void *ssh_alloc(size_t count, void **abstract)
+{
+	struct alloc_head *h;
+
+	(void)abstract;
+	if (count > SIZE_MAX - sizeof(*h) || (h = malloc(sizeof(*h) + count)) == NULL)
+		return NULL;
+	h->size = count;
+	return h + 1;
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void watch_payload(struct watch *w, const unsigned char *p, size_t n)
+{
+	if (w == NULL || n < 1)
+		return;
+	if (p[0] == MSG_CHANNEL_OPEN_CONFIRMATION && n >= 17) {
+		w->works = 1;
+	} else if (p[0] == MSG_CHANNEL_REQUEST && n >= 9 + 11) {
+		/* byte 98, uint32 channel, string request-type, ... */
+		if (get_u32(p + 5) != 11)
+			return;
+		if (memcmp(p + 9, "exit-status", 11) == 0)
+			w->exit_status = 1;
+		else if (memcmp(p + 9, "exit-signal", 11) == 0)
+			w->exit_signal = 1;
+	}
+}
+
+static void ssh_free(void *ptr, void **abstract)
+{
+	struct alloc_head *h;
+
+	if (ptr == NULL)
+		return;
+	h = (struct alloc_head *)ptr - 1;
+	watch_payload(abstract ? *abstract : NULL, ptr, h->size);
+	wipe(ptr, h->size);	/* decrypted payloads, key material */
+	free(h);
+}
+
+static void *ssh_realloc(void *ptr, size_t count, void **abstract)
+{
+	struct alloc_head *h;
+	void *n;
+
+	if (ptr == NULL)
+		return ssh_alloc(count, abstract);
+	h = (struct alloc_head *)ptr - 1;
+	if ((n = ssh_alloc(count, abstract)) == NULL)
+		return NULL;
+	memcpy(n, ptr, h->size < count ? h->size : count);
+	/* not a packet being handled: wipe without watching */
+	wipe(ptr, h->size);
+	free(h);
+	return n;
+}
+
+/* --- helpers ------------------------------------------------------------ */
+
+static void set_detail_errno(struct ssh_conn *c, const char *what, int err)
+{
+	snprintf(c->detail, sizeof(c->detail), "%s: %s", what, strerror(err));
+}
+
+static void set_detail_ssh(struct ssh_conn *c)
+{
+	char *msg = NULL;
+
+	if (c->session == NULL)
+		return;
+	libssh2_session_last_error(c->session, &msg, NULL, 0);
+	snprintf(c->detail, sizeof(c->detail), "%s", msg && *msg ? msg : "unknown libssh2 error");
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_nodelay(int fd)
+{
+	int one = 1;
+
+	/* git's pkt-lines are small and latency-bound: never wait for Nagle */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+#ifdef TCP_QUICKACK
+	/* acknowledge at once during the request/response negotiation */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+#endif
+}
+
+/* Wait until the session's socket can make progress, or the deadline (0 = none) passes. */
+static int wait_socket(struct ssh_conn *c, long long deadline)
+{
+	struct pollfd p = { .fd = c->fd, .events = 0 };
+	int dirs = libssh2_session_block_directions(c->session), timeout = -1, r;
+
+	if (dirs & LIBSSH2_SESSION_BLOCK_INBOUND)
+		p.events |= POLLIN;
+	if (dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+		p.events |= POLLOUT;
+	if (p.events == 0)
+		p.events = POLLIN;
+	if (deadline > 0) {
+		long long left = deadline - now_ms();
+
+		if (left <= 0)
+			return SSHC_ERR_TIMEOUT;
+		timeout = left > 60000 ? 60000 : (int)left;
+	}
+	r = poll(&p, 1, timeout);
+	if (r < 0 && errno != EINTR) {
+		set_detail_errno(c, "poll", errno);
+		return SSHC_ERR_LOST;
+	}
+	return SSHC_OK;
+}
+
+/* --- lifecycle ---------------------------------------------------------- */
+
+int sshc_new(struct ssh_conn **out)
+{
+	struct ssh_conn *c;
+	int r = SSHC_ERR_INIT;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return SSHC_ERR_NOMEM;
+	c->fd = -1;
+	if (libssh2_init(0) != 0)
+		goto out;
+	c->libssh2_started = 1;
+	c->session = libssh2_session_init_ex(ssh_alloc, ssh_free, ssh_realloc, &c->watch);
+	if (c->session == NULL)
+		goto out;
+	/* success */
+	*out = c;
+	c = NULL;
+	r = SSHC_OK;
+out:
+	sshc_free(c);
+	return r;
+}
+
+void sshc_free(struct ssh_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->channel != NULL)
+		libssh2_channel_free(c->channel);
+	if (c->session != NULL) {
+		/* best effort, never wait long for a polite goodbye */
+		libssh2_session_set_blocking(c->session, 0);
+		(void)libssh2_session_disconnect(c->session, "bye");
+		libssh2_session_free(c->session);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->libssh2_started)
+		libssh2_exit();
+	wipe(c, sizeof(*c));
+	free(c);
+}
+
+/* --- hashed known_hosts names ------------------------------------------- */
+
+/* "|1|salt|hash": let libssh2's known-hosts code do the HMAC-SHA1. */
+static int hashed_match(void *ctx, const char *entry, size_t len, const char *name)
+{
+	struct ssh_conn *c = ctx;
+	char salt[128], hash[128];
+	const char *s, *bar;
+	LIBSSH2_KNOWNHOSTS *kh;
+	int r, m = 0;
+
+	if (len < 4 || memcmp(entry, "|1|", 3) != 0)
+		return 0;
+	s = entry + 3;
+	bar = memchr(s, '|', len - 3);
+	if (bar == NULL || (size_t)(bar - s) >= sizeof(salt) ||
+	    (size_t)(entry + len - bar - 1) >= sizeof(hash) || bar + 1 == entry + len)
+		return 0;
+	memcpy(salt, s, (size_t)(bar - s));
+	salt[bar - s] = '\0';
+	memcpy(hash, bar + 1, (size_t)(entry + len - bar - 1));
+	hash[entry + len - bar - 1] = '\0';
+	if ((kh = libssh2_knownhost_init(c->session)) == NULL)
+		return 0;
+	if (libssh2_knownhost_addc(kh, hash, salt, "AAAA", 4, NULL, 0,
+				   LIBSSH2_KNOWNHOST_TYPE_SHA1 |
+				   LIBSSH2_KNOWNHOST_KEYENC_BASE64 |
+				   LIBSSH2_KNOWNHOST_KEY_SSHRSA, NULL) == 0) {
+		/*
+		 * Key type 0 compares any key; a dummy key never equals the
+		 * stored one, so "mismatch" means the name matched.
+		 */
+		r = libssh2_knownhost_checkp(kh, name, -1, "x", 1,
+					     LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+					     LIBSSH2_KNOWNHOST_KEYENC_RAW, NULL);
+		m = r == LIBSSH2_KNOWNHOST_CHECK_MATCH ||
+		    r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH;
+	}
+	libssh2_knownhost_free(kh);
+	return m;
+}
+
+void sshc_hasher(struct ssh_conn *c, struct kh_hasher *out)
+{
+	out->match = hashed_match;
+	out->ctx = c;
+}
+
+/* --- connect ------------------------------------------------------------ */
+
+static int tcp_connect(struct ssh_conn *c, const struct sshc_opts *o, long long deadline)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char port[12];
+	int r, fd = -1, err = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = o->family == 4 ? AF_INET : o->family == 6 ? AF_INET6 : AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	snprintf(port, sizeof(port), "%u", o->port ? o->port : 22);
+	if ((r = getaddrinfo(o->host, port, &hints, &res)) != 0) {
+		snprintf(c->detail, sizeof(c->detail), "%s",
+			 r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		return SSHC_ERR_RESOLVE;
+	}
+	r = SSHC_ERR_CONNECT;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		struct pollfd p;
+		socklen_t elen = sizeof(err);
+		long long left;
+
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			    ai->ai_protocol);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		err = errno;
+		if (err == EINPROGRESS) {
+			p.fd = fd;
+			p.events = POLLOUT;
+			do {
+				left = deadline - now_ms();
+				if (left <= 0)
+					break;
+			} while (poll(&p, 1, left > 60000 ? 60000 : (int)left) < 0 && errno == EINTR);
+			if (left <= 0) {
+				err = ETIMEDOUT;
+				r = SSHC_ERR_TIMEOUT;
+			} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err == 0) {
+				break;
+			}
+		}
+		close(fd);
+		fd = -1;
+		if (r == SSHC_ERR_TIMEOUT)
+			break;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		set_detail_errno(c, "connect", err ? err : ECONNREFUSED);
+		return r;
+	}
+	set_nodelay(fd);
+	c->fd = fd;
+	return SSHC_OK;
+}
+
+/* Host key algorithms: the types known for this host first, so the key we check is one we know. */
+static void set_hostkey_prefs(struct ssh_conn *c, unsigned known)
+{
+	static const enum ssh_keytype order[] = {
+		SSH_KT_ED25519, SSH_KT_ECDSA256, SSH_KT_ECDSA384, SSH_KT_ECDSA521, SSH_KT_RSA,
+	};
+	char list[256];
+	size_t used = 0;
+
+	if (known == 0)
+		return;
+	list[0] = '\0';
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+			const char *name = ssh_keytype_name(order[i]);
+			int is_known = (known >> order[i]) & 1;
+			int w;
+
+			if (is_known != (pass == 0))
+				continue;
+			w = snprintf(list + used, sizeof(list) - used, "%s%s",
+				     used ? "," : "", name);
+			if (w < 0 || (size_t)w >= sizeof(list) - used)
+				return;
+			used += (size_t)w;
+		}
+	}
+	/* an algorithm this libssh2 lacks is dropped by libssh2 itself */
+	(void)libssh2_session_method_pref(c->session, LIBSSH2_METHOD_HOSTKEY, list);
+}
+
+int sshc_connect(struct ssh_conn *c, const struct sshc_opts *o)
+{
+	long long deadline = now_ms() + (o->timeout_ms > 0 ? o->timeout_ms : 30000);
+	int r, rc;
+
+	if ((r = tcp_connect(c, o, deadline)) != SSHC_OK)
+		return r;
+	set_hostkey_prefs(c, o->hostkey_types);
+	libssh2_session_set_blocking(c->session, 0);
+	while ((rc = libssh2_session_handshake(c->session, c->fd)) == LIBSSH2_ERROR_EAGAIN)
+		if ((r = wait_socket(c, deadline)) != SSHC_OK) {
+			snprintf(c->detail, sizeof(c->detail), "no answer from the SSH server in time");
+			return r;
+		}
+	if (rc != 0) {
+		set_detail_ssh(c);
+		return SSHC_ERR_HANDSHAKE;
+	}
+	/* authentication and channel setup: libssh2's blocking calls, bounded in time */
+	libssh2_session_set_blocking(c->session, 1);
+	libssh2_session_set_timeout(c->session, o->timeout_ms > 0 ? o->timeout_ms : 30000);
+	return SSHC_OK;
+}
+
+int sshc_hostkey(struct ssh_conn *c, enum ssh_keytype *type,
+		 const unsigned char **blob, size_t *len, char *fp, size_t fplen)
+{
+	const char *key, *hash;
+	size_t klen = 0;
+	int ktype = 0;
+
+	*blob = NULL;
+	*len = 0;
+	*type = SSH_KT_UNKNOWN;
+	key = libssh2_session_hostkey(c->session, &klen, &ktype);
+	hash = libssh2_hostkey_hash(c->session, LIBSSH2_HOSTKEY_HASH_SHA256);
+	if (key == NULL || klen == 0 || hash == NULL)
+		return SSHC_ERR_HOSTKEY;
+	if (ssh_fingerprint_format((const unsigned char *)hash, fp, fplen) != 0)
+		return SSHC_ERR_INTERNAL;
+	*type = ssh_keytype_from_blob((const unsigned char *)key, klen);
+	*blob = (const unsigned char *)key;
+	*len = klen;
+	return SSHC_OK;
+}
+
+/* --- authentication and command ----------------------------------------- */
+
+int sshc_auth_key(struct ssh_conn *c, const char *user, const char *pem, size_t pem_len)
+{
+	int rc;
+
+	rc = libssh2_userauth_publickey_frommemory(c->session, user, strlen(user),
+						   NULL, 0, pem, pem_len, NULL);
+	if (rc == 0)
+		return SSHC_OK;
+	set_detail_ssh(c);
+	switch (rc) {
+	case LIBSSH2_ERROR_AUTHENTICATION_FAILED:	/* also PUBLICKEY_UNRECOGNIZED */
+	case LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED:
+		return SSHC_ERR_AUTH;
+	case LIBSSH2_ERROR_TIMEOUT:
+		return SSHC_ERR_TIMEOUT;
+	case LIBSSH2_ERROR_SOCKET_SEND:
+	case LIBSSH2_ERROR_SOCKET_RECV:
+	case LIBSSH2_ERROR_SOCKET_DISCONNECT:
+	case LIBSSH2_ERROR_SOCKET_TIMEOUT:
+		return SSHC_ERR_LOST;
+	default:
+		/* LIBSSH2_ERROR_FILE, METHOD_NOT_SUPPORTED, ...: the key itself */
+		return SSHC_ERR_KEY;
+	}
+}
+
+int sshc_exec(struct ssh_conn *c, const char *command, const char *git_protocol)
+{
+	int rc;
+
+	c->channel = libssh2_channel_open_ex(c->session, "session", sizeof("session") - 1,
+					     CHANNEL_WINDOW, LIBSSH2_CHANNEL_PACKET_DEFAULT,
+					     NULL, 0);
+	if (c->channel == NULL) {
+		set_detail_ssh(c);
+		return libssh2_session_last_errno(c->session) == LIBSSH2_ERROR_TIMEOUT ?
+		       SSHC_ERR_TIMEOUT : SSHC_ERR_CHANNEL;
+	}
+	if (git_protocol != NULL) {
+		/* refused unless sshd has AcceptEnv GIT_PROTOCOL: git then speaks v0 */
+		rc = libssh2_channel_setenv(c->channel, "GIT_PROTOCOL", git_protocol);
+		if (rc != 0 && rc != LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED) {
+			set_detail_ssh(c);
+			return SSHC_ERR_LOST;
+		}
+	}
+	rc = libssh2_channel_exec(c->channel, command);
+	if (rc != 0) {
+		set_detail_ssh(c);
+		return rc == LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED ? SSHC_ERR_EXEC : SSHC_ERR_LOST;
+	}
+	return SSHC_OK;
+}
+
+/* --- the pump ----------------------------------------------------------- */
+
+/* Blocking write to a descriptor that may have been left non-blocking. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+		} else if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+			(void)poll(&p, 1, -1);
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int lost(struct ssh_conn *c)
+{
+	set_detail_ssh(c);
+	return SSHC_ERR_LOST;
+}
+
+/*
+ * Move what libssh2 holds for one stream to fd.  Bounded per call so that
+ * stdin gets its turn during a long download.  *open is cleared when the
+ * local side stopped taking data (EPIPE): the rest is read and dropped.
+ */
+static int drain(struct ssh_conn *c, int stream, char *buf, int fd, int *open, int *busy)
+{
+	for (int k = 0; k < 16; k++) {
+		ssize_t n = libssh2_channel_read_ex(c->channel, stream, buf, PUMP_BUF);
+
+		if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
+			return SSHC_OK;
+		if (n < 0)
+			return lost(c);
+		*busy = 1;
+		if (*open && write_all(fd, buf, (size_t)n) != 0) {
+			if (errno != EPIPE) {
+				set_detail_errno(c, stream ? "write to stderr" : "write to stdout", errno);
+				return SSHC_ERR_LOCAL_IO;
+			}
+			*open = 0;
+		}
+	}
+	return SSHC_OK;
+}
+
+/* Wait on the socket only, for the end of the channel. */
+static int finish_wait(struct ssh_conn *c)
+{
+	return wait_socket(c, 0);
+}
+
+int sshc_pump(struct ssh_conn *c, int in_fd, int out_fd, int err_fd, int *status)
+{
+	char *buf = NULL, *inbuf = NULL, *sig = NULL;
+	size_t in_len = 0, in_off = 0, siglen = 0;
+	int stdin_open = in_fd >= 0, stdin_ready = 0, eof_sent = 0;
+	int out_open = 1, err_open = 1, rc, r = SSHC_ERR_NOMEM;
+
+	*status = 255;
+	if ((buf = malloc(PUMP_BUF)) == NULL || (inbuf = malloc(PUMP_BUF)) == NULL)
+		goto out;
+	libssh2_session_set_blocking(c->session, 0);
+	for (;;) {
+		struct pollfd p[2];
+		int busy = 0, timeout, dirs;
+
+		/* the server's output first: it is what git waits for */
+		if ((r = drain(c, 0, buf, out_fd, &out_open, &busy)) != SSHC_OK)
+			goto out;
+		if ((r = drain(c, SSH_EXTENDED_DATA_STDERR, buf, err_fd, &err_open, &busy)) != SSHC_OK)
+			goto out;
+
+		/* git's input */
+		if (stdin_open && in_len == 0 && stdin_ready) {
+			ssize_t n = read(in_fd, inbuf, PUMP_BUF);
+
+			stdin_ready = 0;
+			if (n > 0) {
+				in_len = (size_t)n;
+				in_off = 0;
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				stdin_open = 0;
+			}
+		}
+		while (in_len > 0) {
+			ssize_t n = libssh2_channel_write(c->channel, inbuf + in_off, in_len);
+
+			if (n == LIBSSH2_ERROR_EAGAIN)
+				break;
+			if (n < 0) {
+				if (libssh2_channel_eof(c->channel)) {
+					/* the command is gone; what git still sends has nowhere to go */
+					in_len = 0;
+					stdin_open = 0;
+					break;
+				}
+				r = lost(c);
+				goto out;
+			}
+			in_off += (size_t)n;
+			in_len -= (size_t)n;
+			busy = 1;
+		}
+		if (!stdin_open && in_len == 0 && !eof_sent) {
+			rc = libssh2_channel_send_eof(c->channel);
+			if (rc != LIBSSH2_ERROR_EAGAIN)
+				eof_sent = 1;	/* an error here shows up in the reads */
+		}
+
+		/* the server said EOF (or closed) and nothing is left to read */
+		if (libssh2_channel_eof(c->channel))
+			break;
+
+		/*
+		 * Block only when libssh2 holds nothing for us: reading one stream
+		 * (or writing) drains the socket into libssh2's queue, and poll()
+		 * on an empty socket would leave that data stranded.
+		 */
+		dirs = libssh2_session_block_directions(c->session);
+		timeout = busy ? 0 : -1;
+		if (libssh2_poll_channel_read(c->channel, 1) > 0 &&
+		    !(dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND))
+			timeout = 0;
+		p[0].fd = c->fd;
+		p[0].events = POLLIN | ((dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) ? POLLOUT : 0);
+		p[1].fd = (stdin_open && in_len == 0) ? in_fd : -1;
+		p[1].events = POLLIN;
+		p[0].revents = p[1].revents = 0;
+		if (poll(p, 2, timeout) < 0 && errno != EINTR) {
+			set_detail_errno(c, "poll", errno);
+			r = SSHC_ERR_LOCAL_IO;
+			goto out;
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
+			stdin_ready = 1;
+		else if (p[1].revents & POLLNVAL)
+			stdin_open = 0;
+	}
+
+	/* EOF from the server: the exit status and the close follow */
+	while ((rc = libssh2_channel_wait_closed(c->channel)) == LIBSSH2_ERROR_EAGAIN)
+		if ((r = finish_wait(c)) != SSHC_OK)
+			goto out;
+	if (rc != 0) {
+		r = lost(c);
+		goto out;
+	}
+	while ((rc = libssh2_channel_close(c->channel)) == LIBSSH2_ERROR_EAGAIN)
+		if ((r = finish_wait(c)) != SSHC_OK)
+			goto out;
+
+	if (libssh2_channel_get_exit_signal(c->channel, &sig, &siglen, NULL, NULL,
+					    NULL, NULL) == 0 && sig != NULL) {
+		snprintf(c->detail, sizeof(c->detail), "SIG%s", sig);
+		r = SSHC_ERR_SIGNAL;
+		goto out;
+	}
+	if (c->watch.works && !c->watch.exit_status) {
+		snprintf(c->detail, sizeof(c->detail), "%s",
+			 c->watch.exit_signal ? "exit-signal without a name" :
+			 "the server sent no exit status");
+		r = c->watch.exit_signal ? SSHC_ERR_SIGNAL : SSHC_ERR_NO_STATUS;
+		goto out;
+	}
+	/* success */
+	*status = libssh2_channel_get_exit_status(c->channel);
+	r = SSHC_OK;
+out:
+	if (sig != NULL)
+		libssh2_free(c->session, sig);
+	if (inbuf != NULL) {
+		wipe(inbuf, PUMP_BUF);
+		free(inbuf);
+	}
+	if (buf != NULL) {
+		wipe(buf, PUMP_BUF);
+		free(buf);
+	}
+	return r;
+}
+
+/* --- messages ----------------------------------------------------------- */
+
+const char *sshc_detail(const struct ssh_conn *c)
+{
+	return c != NULL && c->detail[0] ? c->detail : "no details";
+}
+
+const char *sshc_strerror(int err)
+{
+	switch (err) {
+	case SSHC_OK: return "success";
+	case SSHC_ERR_INTERNAL: return "internal error";
+	case SSHC_ERR_NOMEM: return "out of memory";
+	case SSHC_ERR_INIT: return "cannot start libssh2";
+	case SSHC_ERR_RESOLVE: return "cannot resolve host name";
+	case SSHC_ERR_CONNECT: return "cannot connect";
+	case SSHC_ERR_TIMEOUT: return "connection timed out";
+	case SSHC_ERR_HANDSHAKE: return "SSH key exchange failed";
+	case SSHC_ERR_HOSTKEY: return "cannot read the server's host key";
+	case SSHC_ERR_AUTH: return "the server refused the key";
+	case SSHC_ERR_KEY: return "cannot use the key";
+	case SSHC_ERR_CHANNEL: return "the server refused a session";
+	case SSHC_ERR_EXEC: return "the server refused to run the command";
+	case SSHC_ERR_LOST: return "connection lost";
+	case SSHC_ERR_NO_STATUS: return "the connection closed without an exit status";
+	case SSHC_ERR_SIGNAL: return "the remote command was killed by a signal";
+	case SSHC_ERR_LOCAL_IO: return "local input/output error";
+	}
+	return "unknown error";
+}
+
+int sshc_rsa_sha2_supported(void)
+{
+	return libssh2_version(0x010b00) != NULL;
+}
+
+const char *sshc_libssh2_version(void)
+{
+	const char *v = libssh2_version(0);
+
+	return v ? v : "unknown";
+}
