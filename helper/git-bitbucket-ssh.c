@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -411,6 +412,7 @@ struct run {
 	struct pem_info info;
 	struct kh_store hosts;
 	struct ssh_conn *conn;
+	int key_result;			/* pick_key()'s, when run in a thread */
 	char user_file[PATH_MAX];
 	char command[2200];
 };
@@ -448,6 +450,26 @@ static int pick_key(struct run *run)
 	return 0;
 }
 
+static void *pick_key_thread(void *arg)
+{
+	struct run *run = arg;
+
+	run->key_result = pick_key(run);
+	return NULL;
+}
+
+/* Bookkeeping after authentication, in parallel with the transfer. */
+static void *last_used_thread(void *arg)
+{
+	struct run *run = arg;
+
+	run->key.last_used = (long long)time(NULL);
+	(void)ks_update(run->ks, &run->key, NULL);	/* never fail a fetch for it */
+	ks_close(run->ks);
+	run->ks = NULL;
+	return NULL;
+}
+
 static int auth_error(struct run *run, int r)
 {
 	if (r == SSHC_ERR_AUTH && run->info.type == PEM_TYPE_RSA && !sshc_rsa_sha2_supported()) {
@@ -469,14 +491,24 @@ static int auth_error(struct run *run, int r)
 	return EXIT_LOCAL;
 }
 
+/*
+ * For a fetch, the keyring lookup (a few D-Bus round trips) runs while the
+ * TCP connection and key exchange proceed; a push looks its key up first,
+ * so a read-only key is refused before anything is sent.  The keyring
+ * thread prints its own refusals; this thread prints nothing until it has
+ * joined it.
+ */
 static int connect_and_run(struct run *run)
 {
 	const char *files[2];
 	struct kh_hasher hasher;
 	struct sshc_opts o;
+	pthread_t keyring, update;
 	unsigned port = run->args.port ? run->args.port : 22;
-	int r, status;
+	int r, status, parallel = run->cmd.verb != SSH_VERB_RECEIVE_PACK, updating = 0;
 
+	if (!parallel && (r = pick_key(run)) != 0)
+		return r;
 	if (user_known_hosts(&run->args, run->user_file, sizeof(run->user_file)) != 0) {
 		msg_error("-o UserKnownHostsFile: file name too long");
 		return EXIT_LOCAL;
@@ -499,7 +531,19 @@ static int connect_and_run(struct run *run)
 	o.family = run->args.family;
 	o.timeout_ms = (run->args.connect_timeout > 0 ? run->args.connect_timeout : 30) * 1000;
 	o.hostkey_types = kh_known_types(&run->hosts, run->args.host, port, &hasher);
-	if ((r = sshc_connect(run->conn, &o)) != SSHC_OK) {
+
+	if (parallel && pthread_create(&keyring, NULL, pick_key_thread, run) != 0) {
+		parallel = 0;
+		if ((r = pick_key(run)) != 0)
+			return r;
+	}
+	r = sshc_connect(run->conn, &o);
+	if (parallel) {
+		pthread_join(keyring, NULL);
+		if (run->key_result != 0)
+			return run->key_result;
+	}
+	if (r != SSHC_OK) {
 		msg_error("cannot connect to %s port %u: %s: %s", run->args.host, port,
 			  sshc_strerror(r), sshc_detail(run->conn));
 		return EXIT_LOCAL;
@@ -511,27 +555,32 @@ static int connect_and_run(struct run *run)
 	sbuf_free(&run->pem);	/* the private key is not needed any more */
 	if (r != SSHC_OK)
 		return auth_error(run, r);
-	run->key.last_used = (long long)time(NULL);
-	(void)ks_update(run->ks, &run->key, NULL);	/* bookkeeping only: never fail a fetch for it */
-	ks_close(run->ks);
-	run->ks = NULL;
+	if (pthread_create(&update, NULL, last_used_thread, run) == 0)
+		updating = 1;
+	else
+		(void)last_used_thread(run);
 
 	if ((r = sshc_exec(run->conn, run->command, git_protocol_value(&run->args))) != SSHC_OK) {
 		msg_error("cannot run %s on %s: %s: %s", ssh_verb_name(run->cmd.verb),
 			  run->args.host, sshc_strerror(r), sshc_detail(run->conn));
-		return EXIT_LOCAL;
+		r = EXIT_LOCAL;
+		goto out;
 	}
 	r = sshc_pump(run->conn, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, &status);
 	if (r == SSHC_ERR_SIGNAL) {
 		msg_error("%s on %s was killed by %s", ssh_verb_name(run->cmd.verb),
 			  run->args.host, sshc_detail(run->conn));
-		return EXIT_LOCAL;
-	}
-	if (r != SSHC_OK) {
+		r = EXIT_LOCAL;
+	} else if (r != SSHC_OK) {
 		msg_error("%s (%s): %s", sshc_strerror(r), run->args.host, sshc_detail(run->conn));
-		return EXIT_LOCAL;
+		r = EXIT_LOCAL;
+	} else {
+		r = status;
 	}
-	return status;
+out:
+	if (updating)
+		pthread_join(update, NULL);
+	return r;
 }
 
 static int run_bitbucket(struct run *run)
@@ -573,8 +622,6 @@ static int run_bitbucket(struct run *run)
 	}
 	run->key_name = run->args.key_name[0] ? run->args.key_name :
 			run->cfg.ssh_key[0] ? run->cfg.ssh_key : NULL;
-	if ((r = pick_key(run)) != 0)
-		return r;
 	return connect_and_run(run);
 }
 

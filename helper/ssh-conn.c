@@ -23,9 +23,9 @@
 #include "secret.h"
 
 /* Payload of a packet and of a read; libssh2's packets carry at most 32 KiB. */
-#define PUMP_BUF ((size_t)128 << 10)
+#define PUMP_BUF ((size_t)64 << 10)
 /* The receive window we grant the server: data in flight, and what libssh2 may queue. */
-#define CHANNEL_WINDOW ((unsigned)4 << 20)
+#define CHANNEL_WINDOW ((unsigned)1 << 20)
 
 /* SSH message numbers (RFC 4254) seen by the allocator watch below. */
 #define MSG_CHANNEL_OPEN_CONFIRMATION 91
@@ -162,6 +162,32 @@ static void set_nodelay(int fd)
 #endif
 }
 
+/*
+ * libssh2's recv, plus TCP_QUICKACK after each read.  Linux leaves
+ * quick-ACK mode on its own; while it is off our ACKs wait up to 40 ms, and
+ * a server that writes without TCP_NODELAY (sshd for a non-interactive
+ * session) holds its next small packet until that ACK comes: the
+ * request/response steps of authentication, exec and git's negotiation
+ * would each stall.
+ */
+static ssize_t quickack_recv(libssh2_socket_t fd, void *buf, size_t len, int flags,
+			     void **abstract)
+{
+	ssize_t n = recv(fd, buf, len, flags);
+
+	(void)abstract;
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+#ifdef TCP_QUICKACK
+	if (n > 0) {
+		int one = 1;
+
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	}
+#endif
+	return n;
+}
+
 /* Wait until the session's socket can make progress, or the deadline (0 = none) passes. */
 static int wait_socket(struct ssh_conn *c, long long deadline)
 {
@@ -206,6 +232,12 @@ int sshc_new(struct ssh_conn **out)
 	c->session = libssh2_session_init_ex(ssh_alloc, ssh_free, ssh_realloc, &c->watch);
 	if (c->session == NULL)
 		goto out;
+#if LIBSSH2_VERSION_NUM >= 0x010b01
+	libssh2_session_callback_set2(c->session, LIBSSH2_CALLBACK_RECV,
+				      (libssh2_cb_generic *)quickack_recv);
+#else
+	libssh2_session_callback_set(c->session, LIBSSH2_CALLBACK_RECV, (void *)quickack_recv);
+#endif
 	/* success */
 	*out = c;
 	c = NULL;

@@ -1,0 +1,237 @@
+# t/lib-sshd.sh - Debian's OpenSSH sshd on loopback, serving bare
+# repositories the way Bitbucket does (ssh://git@HOST:PORT/ACCOUNT/REPO.git).
+#
+# Source after t/lib.sh.  Needs root (sshd logs in as the `git` user):
+# call sshd_prereq at the top of the script, which skips the whole script
+# otherwise.  Call start_sshd at the top level or inside a case body (not in
+# a subshell); it is stopped at exit.
+#
+#	sshd_prereq		skip the script unless root, sshd and git-shell exist
+#	start_sshd [OPTS...]	fresh host keys, a free 127.0.0.1 port; extra
+#				sshd_config lines may be given as arguments
+#	stop_sshd		stop it (also done automatically at exit)
+#	sshd_create_repo PATH	bare repo $SSHD_ROOT/repos/PATH with one commit
+#				on main, owned by git
+#	sshd_authorize FILE	append a public key line (FILE, or - for stdin)
+#	sshd_trust_host_keys [FILE]  write the server's host keys, as
+#				"[127.0.0.1]:PORT type key", to FILE
+#				(default $HOME/.ssh/known_hosts)
+#	sshd_log_count ERE	number of log lines matching ERE
+#
+# Variables: SSHD_ROOT ($TRASH/sshd), SSHD_PORT, SSHD_PID, SSHD_LOG,
+# SSHD_URL (ssh://git@127.0.0.1:PORT).
+#
+# The `git` user is created when missing (shell /usr/bin/git-shell,
+# password "*": no password login, but not a locked account, which sshd
+# would refuse with UsePAM no).  Its authorized keys are in $SSHD_ROOT
+# (AuthorizedKeysFile, StrictModes no), so its home holds nothing of ours
+# but git-shell-commands/gcb-serve: sshd's ForceCommand runs it through
+# git-shell, and it maps the repository path git asks for
+# ('/acme/repo.git' or 'acme/repo.git') into $SSHD_ROOT/repos, as
+# Bitbucket maps it into its own storage.
+
+SSHD_ROOT="$TRASH/sshd"
+SSHD_PORT=
+SSHD_PID=
+SSHD_LOG="$SSHD_ROOT/sshd.log"
+SSHD_URL=
+SSHD_BIN=${SSHD_BIN:-/usr/sbin/sshd}
+SSHD_GIT_HOME=/var/lib/gcb-test-git
+_sshd_atexit=
+
+sshd_prereq () {
+	if [ "$(id -u)" != 0 ]; then
+		test_skip_all "sshd tests need root (sshd logs in as the git user)"
+	fi
+	for _sshd_cmd in "$SSHD_BIN" /usr/bin/git-shell ssh-keygen useradd; do
+		if ! command -v "$_sshd_cmd" >/dev/null; then
+			test_skip_all "$_sshd_cmd not found (run scripts/install-deps.sh)"
+		fi
+	done
+	unset _sshd_cmd
+	_sshd_git_user || test_skip_all "cannot set up the git user"
+}
+
+# The git user: created when missing; its home gets the gcb-serve command.
+_sshd_git_user () {
+	local home pw
+	if ! id git >/dev/null 2>&1; then
+		useradd --system --home-dir "$SSHD_GIT_HOME" --create-home \
+			--shell /usr/bin/git-shell --password '*' git || return 1
+	fi
+	pw=$(getent shadow git | cut -d: -f2)
+	case $pw in
+	'!'*)
+		echo "sshd_prereq: the git account is locked ('!' password); sshd refuses it" >&2
+		return 1 ;;
+	esac
+	home=$(getent passwd git | cut -d: -f6)
+	[ -n "$home" ] || return 1
+	mkdir -p "$home/git-shell-commands" || return 1
+	cat >"$home/git-shell-commands/gcb-serve.tmp" <<'EOF'
+#!/bin/sh
+# gcb-serve: run git's command on a repository under $GCB_SSHD_ROOT/repos,
+# the way Bitbucket maps '/ACCOUNT/REPO.git' into its own storage.
+set -f
+cmd=$SSH_ORIGINAL_COMMAND
+case $cmd in
+"git-upload-pack '"*"'" | "git-receive-pack '"*"'" | "git-upload-archive '"*"'") ;;
+*)
+	echo "gcb-serve: not a git command: $cmd" >&2
+	exit 128 ;;
+esac
+verb=${cmd%% *}
+path=${cmd#* \'}
+path=${path%\'}
+path=${path#/}
+case $path in
+*..* | *\'* | '')
+	echo "gcb-serve: bad repository path" >&2
+	exit 128 ;;
+esac
+exec git-shell -c "$verb '$GCB_SSHD_ROOT/repos/$path'"
+EOF
+	chmod 0755 "$home/git-shell-commands/gcb-serve.tmp" &&
+	mv -f "$home/git-shell-commands/gcb-serve.tmp" "$home/git-shell-commands/gcb-serve" &&
+	chown -R git: "$home/git-shell-commands" &&
+	chmod 0755 "$home" "$home/git-shell-commands"
+}
+
+_sshd_pick_port () {
+	local port hex i
+	for ((i = 0; i < 100; i++)); do
+		port=$((20000 + ((RANDOM << 15) | RANDOM) % 40001))
+		printf -v hex ':%04X ' "$port"
+		if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+			awk '{ print $2 " " $3 " " }' | grep -qF "$hex"; then
+			echo "$port"
+			return 0
+		fi
+	done
+	return 1
+}
+
+start_sshd () {
+	{ local -; set +x; } 2>/dev/null
+	local port try i line
+	if [ -n "$SSHD_PID" ]; then
+		echo "start_sshd: already started" >&2
+		return 1
+	fi
+	# the git user must reach $SSHD_ROOT: the trash directory is 0700
+	chmod 0711 "$TRASH" || return 1
+	mkdir -p "$SSHD_ROOT/repos" || return 1
+	chmod 0755 "$SSHD_ROOT" "$SSHD_ROOT/repos" || return 1
+	chown git: "$SSHD_ROOT/repos" || return 1
+	mkdir -p /run/sshd && chmod 0755 /run/sshd || return 1
+	for t in ed25519 ecdsa; do
+		[ -f "$SSHD_ROOT/ssh_host_${t}_key" ] ||
+		ssh-keygen -q -t "$t" -N '' -C "gcb-test-host-$t" \
+			-f "$SSHD_ROOT/ssh_host_${t}_key" || return 1
+	done
+	touch "$SSHD_ROOT/authorized_keys" && chmod 0644 "$SSHD_ROOT/authorized_keys" || return 1
+
+	if [ -z "$_sshd_atexit" ]; then
+		test_atexit stop_sshd
+		_sshd_atexit=1
+	fi
+	for ((try = 0; try < 5; try++)); do
+		port=$(_sshd_pick_port) || return 1
+		{
+			echo "Port $port"
+			echo "ListenAddress 127.0.0.1"
+			echo "HostKey $SSHD_ROOT/ssh_host_ed25519_key"
+			echo "HostKey $SSHD_ROOT/ssh_host_ecdsa_key"
+			echo "PidFile none"
+			echo "AuthorizedKeysFile $SSHD_ROOT/authorized_keys"
+			echo "StrictModes no"
+			echo "UsePAM no"
+			echo "PasswordAuthentication no"
+			echo "KbdInteractiveAuthentication no"
+			echo "PubkeyAuthentication yes"
+			echo "PermitRootLogin no"
+			echo "AllowUsers git"
+			echo "AcceptEnv GIT_PROTOCOL"
+			echo "SetEnv GCB_SSHD_ROOT=$SSHD_ROOT"
+			echo "ForceCommand gcb-serve"
+			echo "DisableForwarding yes"
+			echo "PrintMotd no"
+			echo "MaxStartups 64:30:128"
+			echo "LogLevel VERBOSE"
+			for line in "$@"; do
+				echo "$line"
+			done
+		} >"$SSHD_ROOT/sshd_config"
+		: >>"$SSHD_LOG"
+		"$SSHD_BIN" -t -f "$SSHD_ROOT/sshd_config" >>"$SSHD_LOG" 2>&1 || {
+			echo "start_sshd: bad configuration:" >&2
+			cat "$SSHD_LOG" >&2
+			return 1
+		}
+		"$SSHD_BIN" -D -e -f "$SSHD_ROOT/sshd_config" </dev/null >>"$SSHD_LOG" 2>&1 &
+		SSHD_PID=$!
+		for ((i = 0; i < 500; i++)); do
+			if grep -q "Server listening on 127.0.0.1 port $port" "$SSHD_LOG"; then
+				SSHD_PORT=$port
+				SSHD_URL="ssh://git@127.0.0.1:$port"
+				return 0
+			fi
+			test_pid_alive "$SSHD_PID" || break
+			sleep 0.01
+		done
+		test_stop_pid "$SSHD_PID" sshd
+		SSHD_PID=
+	done
+	echo "start_sshd: sshd did not start; its log:" >&2
+	cat "$SSHD_LOG" >&2
+	return 1
+}
+
+stop_sshd () {
+	{ local -; set +x; } 2>/dev/null
+	if [ -n "$SSHD_PID" ]; then
+		test_stop_pid "$SSHD_PID" sshd
+		SSHD_PID=
+	fi
+	return 0
+}
+
+sshd_create_repo () {
+	{ local -; set +x; } 2>/dev/null
+	local repo="$SSHD_ROOT/repos/$1" seed="$SSHD_ROOT/seed.$$"
+	mkdir -p "$(dirname "$repo")" &&
+	git init -q --bare "$repo" &&
+	rm -rf "$seed" &&
+	git init -q "$seed" &&
+	echo "$1" >"$seed/README" &&
+	git -C "$seed" add README &&
+	git -C "$seed" commit -q -m "initial commit of $1" &&
+	git -C "$seed" push -q "$repo" main &&
+	rm -rf "$seed" &&
+	chown -R git: "$SSHD_ROOT/repos"
+}
+
+sshd_authorize () {
+	{ local -; set +x; } 2>/dev/null
+	if [ "${1:--}" = - ]; then
+		cat >>"$SSHD_ROOT/authorized_keys"
+	else
+		cat "$1" >>"$SSHD_ROOT/authorized_keys"
+	fi
+}
+
+sshd_trust_host_keys () {
+	{ local -; set +x; } 2>/dev/null
+	local file=${1:-$HOME/.ssh/known_hosts} t
+	mkdir -p "$(dirname "$file")" || return 1
+	for t in ed25519 ecdsa; do
+		printf '[127.0.0.1]:%s %s\n' "$SSHD_PORT" \
+			"$(cut -d' ' -f1,2 "$SSHD_ROOT/ssh_host_${t}_key.pub")"
+	done >>"$file"
+}
+
+sshd_log_count () {
+	{ local -; set +x; } 2>/dev/null
+	grep -cE -- "$1" "$SSHD_LOG"
+	return 0
+}
