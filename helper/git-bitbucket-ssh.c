@@ -376,8 +376,8 @@ static int no_key_error(const struct target *t, const char *name,
 		snprintf(tried, sizeof(tried), "the whole host");
 	scope_url(t, url, sizeof(url));
 	msg_error("no SSH key for %s in the keyring (tried scopes %s)%s; import one with: "
-		  "git-credential-bitbucket key import NAME --scope %s FILE "
-		  "(or create one with: git-credential-bitbucket key generate NAME --scope %s)",
+		  "git-credential-bitbucket key import --scope %s NAME FILE "
+		  "(or create one with: git-credential-bitbucket key generate --scope %s NAME)",
 		  t->host, tried,
 		  pick->locked ? "; some matching items are locked: unlock the keyring" : "",
 		  url, url);
@@ -434,7 +434,7 @@ static int pick_key(struct run *run)
 		msg_error("key '%s' is read-only, so pushing with it cannot work (Bitbucket "
 			  "Cloud access keys always are); push with a key that has write access "
 			  "(add one to your Bitbucket account, import it with "
-			  "git-credential-bitbucket key import NAME --scope URL FILE, and select it "
+			  "git-credential-bitbucket key import --scope URL NAME FILE, and select it "
 			  "with -i NAME or git config bitbucket.sshKey NAME), or push over HTTPS",
 			  run->key.name);
 		return EXIT_LOCAL;
@@ -443,7 +443,7 @@ static int pick_key(struct run *run)
 		return keyring_error("cannot read the key from the keyring", r);
 	if ((r = pem_check(&run->pem, &run->info)) != PEM_OK) {
 		msg_error("key '%s' in the keyring cannot be used: %s; import it again with "
-			  "git-credential-bitbucket key import %s FILE", run->key.name,
+			  "git-credential-bitbucket key import --force %s FILE", run->key.name,
 			  pem_strerror(r), run->key.name);
 		return EXIT_LOCAL;
 	}
@@ -476,14 +476,15 @@ static int auth_error(struct run *run, int r)
 		msg_error("the server refused the RSA key '%s' (%s): libssh2 %s signs RSA keys "
 			  "with SHA-1 (ssh-rsa), which OpenSSH 8.8 and later servers refuse by "
 			  "default; use an Ed25519 or ECDSA key (git-credential-bitbucket key "
-			  "generate NAME --type ed25519, then add its public key to Bitbucket), "
+			  "generate --type ed25519 NAME, then add its public key to Bitbucket), "
 			  "or build with libssh2 1.11 or later", run->key.name,
 			  run->info.fingerprint, sshc_libssh2_version());
 	} else if (r == SSHC_ERR_AUTH) {
-		msg_error("the server refused the key '%s' (%s %s): add its public key to your "
-			  "Bitbucket account or to the repository's access keys, or choose "
-			  "another key with -i NAME", run->key.name, run->info.type_name,
-			  run->info.fingerprint);
+		msg_error("the server refused the key '%s' (%s %s): add its public key "
+			  "(git-credential-bitbucket key public %s) to your Bitbucket account or "
+			  "to the repository's access keys, or choose another key with -i NAME",
+			  run->key.name, run->info.type_name, run->info.fingerprint,
+			  run->key.name);
 	} else {
 		msg_error("cannot authenticate with key '%s': %s: %s", run->key.name,
 			  sshc_strerror(r), sshc_detail(run->conn));
