@@ -292,12 +292,14 @@ test_expect_success 'the passphrase is asked on the terminal, with echo off' '
 	if pid == 0:
 	    os.execvp(sys.argv[1], sys.argv[1:])
 	out = b""
-	def read_until(what):
+	def read_until(what, start):
 	    global out
-	    while what not in out:
+	    while what not in out[start:]:
 	        out += os.read(fd, 1024)
-	read_until(b"passphrase for key")
-	os.write(fd, b"hunter22\n")
+	for answer in os.environ["ANSWERS"].split(","):
+	    read_until(b"passphrase for key", len(out))
+	    out += b"<prompt answered>"
+	    os.write(fd, answer.encode() + b"\n")
 	try:
 	    while True:
 	        chunk = os.read(fd, 1024)
@@ -310,13 +312,25 @@ test_expect_success 'the passphrase is asked on the terminal, with echo off' '
 	sys.stdout.write(out.decode())
 	sys.exit(os.waitstatus_to_exitcode(status))
 	EOF
-	python3 askpty.py $prog key import tty rsa-aes.pem >out &&
+	ANSWERS=hunter22 python3 askpty.py $prog key import tty rsa-aes.pem >out &&
 	test_grep "^Enter passphrase for key '\''tty'\'': " out &&
 	test_grep ! hunter22 out &&
 	test_grep "stored key '\''tty'\''" out &&
 	$prog key public tty >actual &&
 	ssh-keygen -y -f rsa.pem >expect &&
 	test_cmp expect actual
+'
+
+test_expect_success 'a wrong passphrase on the terminal is asked again, three times at most' '
+	ANSWERS=wrong1,hunter22 python3 askpty.py $prog key import tty2 ec-enc.p8 >out &&
+	test_grep "^Enter passphrase for key '\''tty2'\'': <prompt answered>" out &&
+	test_grep "^Wrong passphrase; enter the passphrase for key '\''tty2'\'': <prompt answered>" out &&
+	test_grep "stored key '\''tty2'\''" out &&
+	n=$(count) &&
+	ANSWERS=wrong1,wrong2,wrong3 test_must_fail_code 1 python3 askpty.py $prog key import tty3 ec-enc.p8 >out &&
+	test "$(grep -c "<prompt answered>" out)" = 3 &&
+	test_grep "cannot import key '\''tty3'\'': wrong passphrase; check it and try again" out &&
+	test "$(count)" = "$n"
 '
 
 # ---- repairs ----
