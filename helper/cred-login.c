@@ -431,9 +431,10 @@ static int read_hidden(int in, int out, const char *prompt, struct sbuf *sb)
 {
 	int r, hidden;
 
+	/* echo off before the prompt: whatever is typed after it stays hidden */
+	hidden = isatty(in) && echo_off(in) == 0;
 	if (isatty(in))
 		write_str(out, prompt);	/* nobody reads a prompt in a pipe */
-	hidden = isatty(in) && echo_off(in) == 0;
 	r = read_line(in, sb);
 	if (hidden) {
 		echo_restore();
