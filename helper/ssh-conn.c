@@ -378,7 +378,10 @@ static int tcp_connect(struct ssh_conn *c, const struct sshc_opts *o, long long 
 	return SSHC_OK;
 }
 
-/* Host key algorithms: the types known for this host first, so the key we check is one we know. */
+/*
+ * Host key algorithms: the types known for this host first, so the key we
+ * check is one we know; then OpenSSH's order (Ed25519 first).
+ */
 static void set_hostkey_prefs(struct ssh_conn *c, unsigned known)
 {
 	static const enum ssh_keytype order[] = {
@@ -387,8 +390,6 @@ static void set_hostkey_prefs(struct ssh_conn *c, unsigned known)
 	char list[256];
 	size_t used = 0;
 
-	if (known == 0)
-		return;
 	list[0] = '\0';
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
