@@ -14,12 +14,15 @@
 #				on main, owned by git
 #	sshd_authorize FILE	append a public key line (FILE, or - for stdin)
 #	sshd_trust_host_keys [FILE]  write the server's host keys, as
-#				"[127.0.0.1]:PORT type key", to FILE
+#				"[ADDR]:PORT type key" (or "ADDR type key" for
+#				port 22), to FILE
 #				(default $HOME/.ssh/known_hosts)
 #	sshd_log_count ERE	number of log lines matching ERE
 #
 # Variables: SSHD_ROOT ($TRASH/sshd), SSHD_PORT, SSHD_PID, SSHD_LOG,
-# SSHD_URL (ssh://git@127.0.0.1:PORT).
+# SSHD_URL (ssh://git@ADDR:PORT).  Set before start_sshd: SSHD_ADDR (the
+# loopback address to listen on, default 127.0.0.1) and SSHD_WANT_PORT (a
+# fixed port, e.g. 22 for git's scp-like URLs, which carry no port).
 #
 # The `git` user is created when missing (shell /usr/bin/git-shell,
 # password "*": no password login, but not a locked account, which sshd
@@ -35,6 +38,8 @@ SSHD_PORT=
 SSHD_PID=
 SSHD_LOG="$SSHD_ROOT/sshd.log"
 SSHD_URL=
+SSHD_ADDR=${SSHD_ADDR:-127.0.0.1}
+SSHD_WANT_PORT=${SSHD_WANT_PORT:-}
 SSHD_BIN=${SSHD_BIN:-/usr/sbin/sshd}
 SSHD_GIT_HOME=/var/lib/gcb-test-git
 _sshd_atexit=
@@ -136,10 +141,15 @@ start_sshd () {
 		_sshd_atexit=1
 	fi
 	for ((try = 0; try < 5; try++)); do
-		port=$(_sshd_pick_port) || return 1
+		if [ -n "$SSHD_WANT_PORT" ]; then
+			[ "$try" = 0 ] || break
+			port=$SSHD_WANT_PORT
+		else
+			port=$(_sshd_pick_port) || return 1
+		fi
 		{
 			echo "Port $port"
-			echo "ListenAddress 127.0.0.1"
+			echo "ListenAddress $SSHD_ADDR"
 			echo "HostKey $SSHD_ROOT/ssh_host_ed25519_key"
 			echo "HostKey $SSHD_ROOT/ssh_host_ecdsa_key"
 			echo "PidFile none"
@@ -171,9 +181,9 @@ start_sshd () {
 		"$SSHD_BIN" -D -e -f "$SSHD_ROOT/sshd_config" </dev/null >>"$SSHD_LOG" 2>&1 &
 		SSHD_PID=$!
 		for ((i = 0; i < 500; i++)); do
-			if grep -q "Server listening on 127.0.0.1 port $port" "$SSHD_LOG"; then
+			if grep -q "Server listening on $SSHD_ADDR port $port" "$SSHD_LOG"; then
 				SSHD_PORT=$port
-				SSHD_URL="ssh://git@127.0.0.1:$port"
+				SSHD_URL="ssh://git@$SSHD_ADDR:$port"
 				return 0
 			fi
 			test_pid_alive "$SSHD_PID" || break
@@ -222,10 +232,12 @@ sshd_authorize () {
 
 sshd_trust_host_keys () {
 	{ local -; set +x; } 2>/dev/null
-	local file=${1:-$HOME/.ssh/known_hosts} t
+	local file=${1:-$HOME/.ssh/known_hosts} t name
 	mkdir -p "$(dirname "$file")" || return 1
+	name="[$SSHD_ADDR]:$SSHD_PORT"
+	[ "$SSHD_PORT" != 22 ] || name=$SSHD_ADDR
 	for t in ed25519 ecdsa; do
-		printf '[127.0.0.1]:%s %s\n' "$SSHD_PORT" \
+		printf '%s %s\n' "$name" \
 			"$(cut -d' ' -f1,2 "$SSHD_ROOT/ssh_host_${t}_key.pub")"
 	done >>"$file"
 }
