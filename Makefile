@@ -110,11 +110,19 @@ bench: deps all
 demo: deps all
 	@bash scripts/demo.sh
 
+MANPAGES = Documentation/git-credential-bitbucket.1 Documentation/git-bitbucket-ssh.1
+
+# man pages from the asciidoc sources (needs asciidoc-base, xmlto)
+doc: $(MANPAGES)
+
+Documentation/%.1: Documentation/%.txt $(wildcard Documentation/*-*.txt)
+	a2x --doctype manpage --format manpage --no-xmllint -D Documentation $<
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MODDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(MODULE) $(DESTDIR)$(MODDIR)/git-credential-bitbucket.so
-	for m in Documentation/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/ || true; done
+	for m in $(MANPAGES); do if [ -f "$$m" ]; then install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/; fi; done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/git-credential-bitbucket $(DESTDIR)$(BINDIR)/git-bitbucket-ssh
@@ -124,5 +132,6 @@ uninstall:
 
 clean:
 	rm -rf build build-asan git-credential-bitbucket git-bitbucket-ssh git-credential-bitbucket.so
+	rm -f $(MANPAGES) Documentation/*.xml
 
-.PHONY: all units deps test asan valgrind bench demo install uninstall clean
+.PHONY: all units deps test asan valgrind bench demo doc install uninstall clean
