@@ -1,0 +1,229 @@
+# t/lib-keyring.sh - a private D-Bus session bus and gnome-keyring-daemon.
+#
+# Source after t/lib.sh.  Call start_keyring at the top level of the test
+# script or inside a case body (not in a subshell or pipeline: the PIDs are
+# kept in shell variables).  Everything it starts is stopped at exit.
+#
+#	start_keyring		bus + unlocked "login" collection; exports
+#				DBUS_SESSION_BUS_ADDRESS (unix:path=$KEYRING_DIR/bus;
+#				unset it and the programs see no bus at all)
+#	stop_keyring_daemon	stop gnome-keyring-daemon, keep the bus
+#				(org.freedesktop.secrets becomes unowned)
+#	start_keyring_daemon	(re)start it; unlocks the existing login keyring
+#	lock_keyring [COLL]	lock a collection (default login)
+#	unlock_keyring		restart the daemon, which unlocks login again
+#	keyring_is_locked [COLL]
+#	keyring_count [SCHEMA]	number of items with xdg:schema SCHEMA
+#	keyring_dump [SCHEMA]	items with attributes and secrets
+#	keyring_name_owned [NAME]  is NAME (org.freedesktop.secrets) on the bus
+#
+# Variables: KEYRING_DIR, KEYRING_PASSWORD, KEYRING_SCHEMA (default schema,
+# org.bitbucket.credential), KEYRING_BUS_PID, KEYRING_DAEMON_PID.
+
+KEYRING_SCHEMA=${KEYRING_SCHEMA:-org.bitbucket.credential}
+KEYRING_PASSWORD=gcb-test-keyring-password
+KEYRING_DIR="$TRASH/keyring"
+KEYRING_BUS_PID=
+KEYRING_DAEMON_PID=
+_keyring_atexit=
+
+_keyring_bus_call () {
+	dbus-send --session --print-reply --reply-timeout=2000 \
+		--dest=org.freedesktop.DBus /org/freedesktop/DBus "$@"
+}
+
+keyring_name_owned () {
+	{ local -; set +x; } 2>/dev/null
+	_keyring_bus_call org.freedesktop.DBus.NameHasOwner \
+		"string:${1:-org.freedesktop.secrets}" 2>/dev/null |
+		grep -q 'boolean true'
+}
+
+_keyring_default_ready () {
+	dbus-send --session --print-reply --reply-timeout=2000 \
+		--dest=org.freedesktop.secrets /org/freedesktop/secrets \
+		org.freedesktop.Secret.Service.ReadAlias string:default 2>/dev/null |
+		grep -q 'object path "/org/freedesktop/secrets/collection/'
+}
+
+start_keyring () {
+	{ local -; set +x; } 2>/dev/null
+	local cmd sock i
+	if [ -n "$KEYRING_BUS_PID" ]; then
+		echo "start_keyring: already started" >&2
+		return 1
+	fi
+	for cmd in dbus-daemon dbus-send gnome-keyring-daemon secret-tool; do
+		if ! command -v "$cmd" >/dev/null; then
+			echo "start_keyring: $cmd not found (run scripts/install-deps.sh)" >&2
+			return 1
+		fi
+	done
+
+	export HOME XDG_RUNTIME_DIR XDG_DATA_HOME
+	mkdir -p "$KEYRING_DIR" "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME" || return 1
+	chmod 0700 "$XDG_RUNTIME_DIR" || return 1
+	# Not $XDG_RUNTIME_DIR/bus, where GLib would look when
+	# DBUS_SESSION_BUS_ADDRESS is unset: unsetting it must mean "no bus".
+	sock="$KEYRING_DIR/bus"
+	if [ ${#sock} -gt 100 ]; then
+		echo "start_keyring: socket path too long for AF_UNIX: $sock (use a shorter TMPDIR)" >&2
+		return 1
+	fi
+	rm -f "$sock"
+
+	# No <servicedir>: nothing can be auto-activated on this bus, so a
+	# missing daemon stays missing and no prompter pops up.
+	cat >"$KEYRING_DIR/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$sock</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+EOF
+
+	if [ -z "$_keyring_atexit" ]; then
+		test_atexit stop_keyring
+		_keyring_atexit=1
+	fi
+
+	# --nofork keeps the daemon our child, so we can reap it.
+	dbus-daemon --nofork --nopidfile --config-file="$KEYRING_DIR/bus.conf" \
+		</dev/null >"$KEYRING_DIR/dbus.log" 2>&1 &
+	KEYRING_BUS_PID=$!
+	echo "$KEYRING_BUS_PID" >"$KEYRING_DIR/dbus.pid"
+	export DBUS_SESSION_BUS_ADDRESS="unix:path=$sock"
+
+	for ((i = 0; i < 500; i++)); do
+		if [ -S "$sock" ] && _keyring_bus_call org.freedesktop.DBus.GetId >/dev/null 2>&1; then
+			break
+		fi
+		if ! test_pid_alive "$KEYRING_BUS_PID"; then
+			break
+		fi
+		sleep 0.01
+	done
+	if ! _keyring_bus_call org.freedesktop.DBus.GetId >/dev/null 2>&1; then
+		echo "start_keyring: dbus-daemon did not come up; its log:" >&2
+		cat "$KEYRING_DIR/dbus.log" >&2
+		return 1
+	fi
+
+	start_keyring_daemon
+}
+
+start_keyring_daemon () {
+	{ local -; set +x; } 2>/dev/null
+	local i
+	if [ -z "$KEYRING_BUS_PID" ]; then
+		echo "start_keyring_daemon: no bus; call start_keyring" >&2
+		return 1
+	fi
+	if [ -n "$KEYRING_DAEMON_PID" ] && test_pid_alive "$KEYRING_DAEMON_PID"; then
+		echo "start_keyring_daemon: already running ($KEYRING_DAEMON_PID)" >&2
+		return 1
+	fi
+	# --unlock reads the password from stdin up to EOF; it creates the
+	# "login" keyring (the default collection) with it, or unlocks it.
+	printf '%s' "$KEYRING_PASSWORD" >"$KEYRING_DIR/password"
+	gnome-keyring-daemon --foreground --unlock --components=secrets \
+		<"$KEYRING_DIR/password" >>"$KEYRING_DIR/gnome-keyring.log" 2>&1 &
+	KEYRING_DAEMON_PID=$!
+	echo "$KEYRING_DAEMON_PID" >"$KEYRING_DIR/gnome-keyring.pid"
+
+	for ((i = 0; i < 500; i++)); do
+		if keyring_name_owned && _keyring_default_ready; then
+			return 0
+		fi
+		test_pid_alive "$KEYRING_DAEMON_PID" || break
+		sleep 0.01
+	done
+	echo "start_keyring_daemon: org.freedesktop.secrets not ready; log:" >&2
+	cat "$KEYRING_DIR/gnome-keyring.log" >&2
+	return 1
+}
+
+stop_keyring_daemon () {
+	{ local -; set +x; } 2>/dev/null
+	local i
+	[ -n "$KEYRING_DAEMON_PID" ] || return 0
+	test_stop_pid "$KEYRING_DAEMON_PID" gnome-keyring-daemon
+	KEYRING_DAEMON_PID=
+	# The bus drops the name when the connection closes; wait for that.
+	if [ -n "$KEYRING_BUS_PID" ] && test_pid_alive "$KEYRING_BUS_PID"; then
+		for ((i = 0; i < 200; i++)); do
+			keyring_name_owned || return 0
+			sleep 0.01
+		done
+		echo "stop_keyring_daemon: org.freedesktop.secrets still owned" >&2
+		return 1
+	fi
+	return 0
+}
+
+stop_keyring () {
+	{ local -; set +x; } 2>/dev/null
+	stop_keyring_daemon
+	if [ -n "$KEYRING_BUS_PID" ]; then
+		test_stop_pid "$KEYRING_BUS_PID" dbus-daemon
+		KEYRING_BUS_PID=
+	fi
+	return 0
+}
+
+# Locking works over D-Bus without a prompt.  Unlocking needs a prompter,
+# which this bus cannot activate, so unlock_keyring restarts the daemon.
+lock_keyring () {
+	{ local -; set +x; } 2>/dev/null
+	local coll=${1:-login}
+	dbus-send --session --print-reply --reply-timeout=2000 \
+		--dest=org.freedesktop.secrets /org/freedesktop/secrets \
+		org.freedesktop.Secret.Service.Lock \
+		"array:objpath:/org/freedesktop/secrets/collection/$coll" >/dev/null &&
+	keyring_is_locked "$coll"
+}
+
+keyring_is_locked () {
+	{ local -; set +x; } 2>/dev/null
+	local coll=${1:-login}
+	dbus-send --session --print-reply --reply-timeout=2000 \
+		--dest=org.freedesktop.secrets "/org/freedesktop/secrets/collection/$coll" \
+		org.freedesktop.DBus.Properties.Get \
+		string:org.freedesktop.Secret.Collection string:Locked 2>/dev/null |
+		grep -q 'boolean true'
+}
+
+unlock_keyring () {
+	{ local -; set +x; } 2>/dev/null
+	stop_keyring_daemon && start_keyring_daemon
+}
+
+# keyring_count [SCHEMA]: prints the number of items (locked or not) whose
+# xdg:schema attribute is SCHEMA; fails if the Secret Service is unreachable.
+keyring_count () {
+	{ local -; set +x; } 2>/dev/null
+	local schema=${1:-$KEYRING_SCHEMA} out
+	keyring_name_owned || {
+		echo "keyring_count: no Secret Service on the bus" >&2
+		return 1
+	}
+	out=$(secret-tool search --all xdg:schema "$schema" 2>/dev/null)
+	printf '%s\n' "$out" | grep -c '^\[/'
+	return 0
+}
+
+# keyring_dump [SCHEMA]: every item of SCHEMA with its label, secret and
+# attributes (secret-tool writes attributes to stderr; unbuffered so the
+# lines stay in order).
+keyring_dump () {
+	{ local -; set +x; } 2>/dev/null
+	local schema=${1:-$KEYRING_SCHEMA}
+	stdbuf -o0 -e0 secret-tool search --all xdg:schema "$schema" 2>&1
+}
