@@ -43,22 +43,27 @@ SSL_LIBS      := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
 # pure code: no heavy libraries; the gate (git-credential-bitbucket) links only these
 PURE_SRC  = helper/credential.c helper/target.c helper/config.c helper/msg.c \
 	    helper/rules.c keystore/secret.c
-KEYSTORE_SRC = $(filter-out keystore/secret.c,$(wildcard keystore/*.c))
-CORE_SRC  = $(wildcard helper/cred-*.c)
+KEYSTORE_SRC = keystore/keystore.c
+PEM_SRC   = $(filter-out keystore/secret.c keystore/keystore.c,$(wildcard keystore/*.c))
+CORE_SRC  = $(filter-out helper/cred-key.c,$(wildcard helper/cred-*.c))
+KEYS_SRC  = helper/cred-key.c
 SSH_SRC   = $(wildcard helper/ssh-*.c)
 UNIT_SRC  = $(wildcard t/unit/test-*.c)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 PURE_OBJ     = $(call obj,$(PURE_SRC))
 KEYSTORE_OBJ = $(call obj,$(KEYSTORE_SRC))
+PEM_OBJ      = $(call obj,$(PEM_SRC))
 CORE_OBJ     = $(call obj,$(CORE_SRC))
+KEYS_OBJ     = $(call obj,$(KEYS_SRC))
 SSH_OBJ      = $(call obj,$(SSH_SRC))
 
 PROGRAMS = $(OUT)/git-credential-bitbucket $(OUT)/git-bitbucket-ssh
 MODULE   = $(OUT)/git-credential-bitbucket.so
+KEYS_MODULE = $(OUT)/git-credential-bitbucket-keys.so
 UNITS    = $(patsubst t/unit/%.c,$(B)/t/unit/%,$(UNIT_SRC))
 
-all: $(PROGRAMS) $(MODULE)
+all: $(PROGRAMS) $(MODULE) $(KEYS_MODULE)
 
 $(B)/%.o: %.c $(wildcard helper/*.h keystore/*.h) Makefile
 	@mkdir -p $(dir $@)
@@ -71,15 +76,21 @@ $(OUT)/git-credential-bitbucket: $(B)/helper/git-credential-bitbucket.o $(PURE_O
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -ldl
 
+# Two modules: git's get/store/erase and the token verbs need only
+# libsecret; the key verbs add OpenSSL (keystore/pem.c).
 $(MODULE): $(CORE_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(SECRET_LIBS)
+
+$(KEYS_MODULE): $(KEYS_OBJ) $(CORE_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(SECRET_LIBS) $(SSL_LIBS)
 
-$(OUT)/git-bitbucket-ssh: $(B)/helper/git-bitbucket-ssh.o $(SSH_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
+$(OUT)/git-bitbucket-ssh: $(B)/helper/git-bitbucket-ssh.o $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS)
 
-$(B)/t/unit/%: t/unit/%.c $(CORE_OBJ) $(SSH_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
+$(B)/t/unit/%: t/unit/%.c $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(SECRET_CFLAGS) $(SSL_CFLAGS) $(LDFLAGS) -o $@ $^ \
 		$(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS)
@@ -121,17 +132,17 @@ Documentation/%.1: Documentation/%.txt $(wildcard Documentation/*-*.txt)
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MODDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 $(MODULE) $(DESTDIR)$(MODDIR)/git-credential-bitbucket.so
+	install -m 0644 $(MODULE) $(KEYS_MODULE) $(DESTDIR)$(MODDIR)/
 	for m in $(MANPAGES); do if [ -f "$$m" ]; then install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/; fi; done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/git-credential-bitbucket $(DESTDIR)$(BINDIR)/git-bitbucket-ssh
-	rm -f $(DESTDIR)$(MODDIR)/git-credential-bitbucket.so
+	rm -f $(DESTDIR)$(MODDIR)/git-credential-bitbucket.so $(DESTDIR)$(MODDIR)/git-credential-bitbucket-keys.so
 	-rmdir $(DESTDIR)$(MODDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/git-credential-bitbucket.1 $(DESTDIR)$(MANDIR)/man1/git-bitbucket-ssh.1
 
 clean:
-	rm -rf build build-asan git-credential-bitbucket git-bitbucket-ssh git-credential-bitbucket.so
+	rm -rf build build-asan git-credential-bitbucket git-bitbucket-ssh git-credential-bitbucket*.so
 	rm -f $(MANPAGES) Documentation/*.xml
 
 .PHONY: all units deps test asan valgrind bench demo doc install uninstall clean

@@ -569,10 +569,7 @@ int cmd_erase(struct gcb_call *call)
 
 /* ---- dispatch ---- */
 
-/* Verbs that live in files written alongside this one. */
-int cmd_login(struct gcb_call *call) __attribute__((weak));
-int cmd_logout(struct gcb_call *call) __attribute__((weak));
-int cmd_list(struct gcb_call *call) __attribute__((weak));
+/* Only the keys module (git-credential-bitbucket-keys.so) has the key verbs. */
 int cmd_key(struct gcb_call *call) __attribute__((weak));
 
 int gcb_module_main(struct gcb_call *call)

@@ -22,7 +22,9 @@
 #include "cred.h"
 #include "msg.h"
 
+/* git's operations and the token verbs; the key verbs (with OpenSSL) */
 #define MODULE_NAME "git-credential-bitbucket.so"
+#define KEYS_MODULE_NAME "git-credential-bitbucket-keys.so"
 
 enum verb_class { GIT_OP, SHELL_VERB };
 
@@ -71,9 +73,9 @@ static void harden(void)
 }
 
 /* The core module: next to this program (a build tree), else installed. */
-static void *load_module(void)
+static void *load_module(const char *name)
 {
-	char self[PATH_MAX], path[PATH_MAX + sizeof(MODULE_NAME) + 1];
+	char self[PATH_MAX], path[PATH_MAX + sizeof(KEYS_MODULE_NAME) + 1];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	void *h = NULL;
 	int len;
@@ -84,26 +86,28 @@ static void *load_module(void)
 		self[n] = '\0';
 		if ((slash = strrchr(self, '/')) != NULL) {
 			*slash = '\0';
-			len = snprintf(path, sizeof(path), "%s/%s", self, MODULE_NAME);
+			len = snprintf(path, sizeof(path), "%s/%s", self, name);
 			if (len > 0 && (size_t)len < sizeof(path) &&
 			    access(path, R_OK) == 0)
-				h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+				h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
 		}
 	}
 	if (h == NULL) {
-		len = snprintf(path, sizeof(path), "%s/%s", GCB_MODDIR, MODULE_NAME);
+		len = snprintf(path, sizeof(path), "%s/%s", GCB_MODDIR, name);
 		if (len > 0 && (size_t)len < sizeof(path))
-			h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+			h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
 	}
 	if (h == NULL)
 		msg_error("cannot load the core module %s: %s; reinstall with 'make install'",
-			  MODULE_NAME, dlerror());
+			  name, dlerror());
 	return h;
 }
 
 static int run_module(struct gcb_call *call)
 {
-	void *h = load_module();
+	const char *name = strcmp(call->argv[0], "key") == 0 ? KEYS_MODULE_NAME :
+								 MODULE_NAME;
+	void *h = load_module(name);
 	gcb_entry_fn entry;
 	int r;
 
@@ -112,7 +116,7 @@ static int run_module(struct gcb_call *call)
 	*(void **)(&entry) = dlsym(h, GCB_ENTRY);
 	if (entry == NULL) {
 		msg_error("the core module %s is broken (no %s); reinstall with 'make install'",
-			  MODULE_NAME, GCB_ENTRY);
+			  name, GCB_ENTRY);
 		return EXIT_REFUSED;
 	}
 	r = entry(call);

@@ -122,7 +122,7 @@ static GVariant *bus_call(struct keystore *ks, const char *dest,
 	GVariant *v;
 
 	v = g_dbus_connection_call_sync(ks->conn, dest, path, iface, method,
-					args, reply, G_DBUS_CALL_FLAGS_NO_AUTO_START,
+					args, reply, G_DBUS_CALL_FLAGS_NONE,
 					CALL_TIMEOUT_MS, NULL, &err);
 	if (v == NULL)
 		*r = map_error(err);
@@ -131,45 +131,10 @@ static GVariant *bus_call(struct keystore *ks, const char *dest,
 	return v;
 }
 
-/* Does anyone own org.freedesktop.secrets, or could the bus start it? */
-static int check_service(struct keystore *ks)
-{
-	GVariant *v;
-	gboolean owned = FALSE;
-	int r;
-
-	v = bus_call(ks, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-		     "org.freedesktop.DBus", "NameHasOwner",
-		     g_variant_new("(s)", BUS_NAME), G_VARIANT_TYPE("(b)"), &r);
-	if (v == NULL)
-		return r == KS_ERR_NOT_FOUND ? KS_ERR_NO_SERVICE : r;
-	g_variant_get(v, "(b)", &owned);
-	g_variant_unref(v);
-	if (owned)
-		return KS_OK;
-	/* not running: fine if the bus can activate it (a desktop session) */
-	v = bus_call(ks, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-		     "org.freedesktop.DBus", "ListActivatableNames", NULL,
-		     G_VARIANT_TYPE("(as)"), &r);
-	if (v != NULL) {
-		GVariantIter *it = NULL;
-		const char *name;
-
-		g_variant_get(v, "(as)", &it);
-		while (g_variant_iter_next(it, "&s", &name))
-			if (strcmp(name, BUS_NAME) == 0)
-				owned = TRUE;
-		g_variant_iter_free(it);
-		g_variant_unref(v);
-	}
-	return owned ? KS_OK : KS_ERR_NO_SERVICE;
-}
-
 int ks_open(struct keystore **out)
 {
 	struct keystore *ks;
 	GError *err = NULL;
-	int r;
 
 	*out = NULL;
 	if (!have_bus_address())
@@ -182,10 +147,11 @@ int ks_open(struct keystore **out)
 		free(ks);
 		return KS_ERR_NO_BUS;
 	}
-	if ((r = check_service(ks)) != KS_OK) {
-		ks_close(ks);
-		return r;
-	}
+	/*
+	 * No separate "is the service there" round trip: the first call
+	 * fails with ServiceUnknown when nobody owns the name and the bus
+	 * cannot start it (a desktop bus activates gnome-keyring on demand).
+	 */
 	*out = ks;
 	return KS_OK;
 }
