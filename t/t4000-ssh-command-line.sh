@@ -13,17 +13,7 @@ for a in "$@"; do printf '%s\n' "$a"; done
 EOF
 chmod +x "$TRASH/fakessh/ssh"
 
-test_expect_success 'unit tests: argument and command parsing' '
-	"${GCB_UNITDIR:-$GCB_TOP/build/t/unit}/test-ssh-args" >out &&
-	test_grep "^1\.\." out &&
-	test_grep ! "^not ok" out
-'
-
-test_expect_success 'unit tests: known_hosts lookups and built-in keys' '
-	"${GCB_UNITDIR:-$GCB_TOP/build/t/unit}/test-ssh-hostkeys" >out &&
-	test_grep "^1\.\." out &&
-	test_grep ! "^not ok" out
-'
+# test-ssh-args and test-ssh-hostkeys run in t0100-unit.sh
 
 test_expect_success '-G answers 0 at once with stdin, stdout and stderr closed' '
 	git config --global --add bitbucket.dataCenterHost bb.example.com &&
