@@ -932,7 +932,8 @@ static void fmt_date(long long t, char *buf, size_t len, const char *none)
 		rules_date(t, buf, len);
 }
 
-static void print_table(const struct row *rows, size_t n, long long now)
+static void print_table(const struct row *rows, size_t n, long long now,
+			long max_days)
 {
 	enum { C_KIND, C_WHERE, C_WHO, C_CREATED, C_USED, C_EXPIRES, C_NOTES, NCOL };
 	static const char *const head[NCOL] = {
@@ -972,6 +973,11 @@ static void print_table(const struct row *rows, size_t n, long long now)
 		else if (!strcmp(it->kind, KS_KIND_APP_PASSWORD) &&
 			 now >= RULES_APP_PASSWORD_REMOVED)
 			snprintf(notes, sizeof(notes), "removed by Bitbucket");
+		/* hygiene: rotate every 6-12 months (bitbucket.keyMaxAge) */
+		if (max_days > 0 && age_days > max_days)
+			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
+				 "%solder than %ld days: rotate it",
+				 notes[0] ? ", " : "", max_days);
 		if (it->read_only)
 			snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
 				 "%sread-only", notes[0] ? ", " : "");
@@ -1068,7 +1074,8 @@ int cmd_list(struct gcb_call *call)
 	if (vals[0])
 		r = print_json(rows, n);
 	else {
-		print_table(rows, n, (long long)time(NULL));
+		print_table(rows, n, (long long)time(NULL),
+			    cred_config(call)->key_max_age_days);
 		r = 0;
 	}
 out:

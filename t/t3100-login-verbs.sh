@@ -259,6 +259,18 @@ test_expect_success 'list shows SSH keys, expired tokens and removed app passwor
 	test_grep ! -e "key material" -e ATATT3x -e ATBBold out
 '
 
+test_expect_success 'list flags secrets older than bitbucket.keyMaxAge for rotation' '
+	now=$(date -u +%s) && old=$((now - 200 * 86400)) &&
+	fake_item "$(printf "password=NzQ1ancient\n")" kind personal-token protocol https \
+		host $DC port 0 scope ancient username quinn name "" repos "" \
+		read_only false created $old last_used 0 warned 0 &&
+	"$prog" list >out &&
+	test_grep -E "^personal token +$DC/ancient +quinn +[0-9-]+ \(200d\) +never +- +older than 180 days: rotate it$" out &&
+	git -c bitbucket.keyMaxAge=365 credential-bitbucket list >out &&
+	test_grep -E "^personal token +$DC/ancient +quinn +[0-9-]+ \(200d\) +never +-$" out &&
+	"$prog" logout https://$DC/scm/ancient/ >/dev/null
+'
+
 test_expect_success 'list --json is a JSON array with fixed keys, parsed by python' '
 	"$prog" list --json >out.json 2>err &&
 	test_must_be_empty err &&
