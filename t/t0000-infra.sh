@@ -62,7 +62,10 @@ test_expect_success 'assertion helpers' '
 	! test_grep one missing 2>/dev/null
 '
 
-# A throw-away script using the framework, run as a separate process.
+# A throw-away script using the framework, run as a separate process with
+# none of the knobs of the outer run.
+nested_env="env -u GCB_KEEP_TRASH -u GCB_TEST_VERBOSE -u GCB_VALGRIND"
+
 write_nested () {
 	{
 		echo "#!/bin/bash"
@@ -81,7 +84,7 @@ test_expect_success 'a failing case makes the script fail, output is shown' '
 	echo "$TRASH" >"$1"
 	test_done
 	EOF
-	test_must_fail bash nested-fail.sh "$PWD/nested-trash" >out &&
+	test_must_fail $nested_env bash nested-fail.sh "$PWD/nested-trash" >out &&
 	cat >expect <<-\EOF &&
 	ok 1 - good
 	not ok 2 - bad
@@ -105,7 +108,7 @@ test_expect_success 'GCB_KEEP_TRASH keeps the trash of a failed script' '
 	test_expect_success "bad" "false"
 	test_done
 	EOF
-	GCB_KEEP_TRASH=1 test_must_fail bash nested-keep.sh "$PWD/kept" >out &&
+	test_must_fail env GCB_KEEP_TRASH=1 bash nested-keep.sh "$PWD/kept" >out &&
 	kept=$(cat kept) &&
 	test -d "$kept/home" &&
 	test_grep "trash kept in $kept" out &&
@@ -116,13 +119,13 @@ test_expect_success 'test_skip_all and a missing test_done' '
 	write_nested nested-skip.sh <<-\EOF &&
 	test_skip_all "no frobnicator"
 	EOF
-	bash nested-skip.sh >out &&
+	$nested_env bash nested-skip.sh >out &&
 	echo "1..0 # SKIP no frobnicator" >expect &&
 	test_cmp expect out &&
 	write_nested nested-nodone.sh <<-\EOF &&
 	test_expect_success "good" "true"
 	EOF
-	test_must_fail bash nested-nodone.sh >out &&
+	test_must_fail $nested_env bash nested-nodone.sh >out &&
 	test_grep "ended before test_done" out
 '
 
@@ -133,7 +136,7 @@ test_expect_success 'atexit hooks run in reverse order, also after exit' '
 	test_expect_success "exits" "exit 5"
 	test_done
 	EOF
-	test_must_fail_code 5 bash nested-atexit.sh "$PWD/order" >out &&
+	test_must_fail_code 5 $nested_env bash nested-atexit.sh "$PWD/order" >out &&
 	test_grep "^not ok 1 - exits$" out &&
 	test_grep "^# + exit 5$" out &&
 	printf "second\nfirst\n" >expect &&
@@ -301,7 +304,7 @@ test_expect_success 'a script killed by SIGTERM still stops its daemons' '
 	test_expect_success "wait to be killed" "for i in \$(seq 200); do sleep 0.05; done"
 	test_done
 	EOF
-	{ bash nested-kill.sh "$PWD/kill-pids" >out 2>&1 & } &&
+	{ $nested_env bash nested-kill.sh "$PWD/kill-pids" >out 2>&1 & } &&
 	nested=$! &&
 	test_atexit "test_stop_pid $nested nested-kill.sh" &&
 	test_wait_for 10 "test -f kill-pids" &&
