@@ -17,12 +17,12 @@ src=/usr/share/doc/git/contrib/credential/libsecret/git-credential-libsecret.c
 ref=$TRASH/git-credential-libsecret
 if [ ! -f "$src" ]; then
 	echo "bench: $src not found; install Debian's git package" >&2
-	exit 1
+	script_done 1
 fi
 # shellcheck disable=SC2046
 cc -O2 -o "$ref" "$src" $(pkg-config --cflags --libs libsecret-1 glib-2.0) 2>/dev/null ||
-	{ echo "bench: cannot build git's libsecret helper" >&2; exit 1; }
-start_keyring >/dev/null || exit 1
+	{ echo "bench: cannot build git's libsecret helper" >&2; script_done 1; }
+start_keyring >/dev/null || script_done 1
 
 # run_once CMD INPUT -> microseconds on stdout
 run_once () {
@@ -62,7 +62,7 @@ check_same () {
 	b=$("$ref" get <"$2" 2>/dev/null | grep ^password=)
 	if [ -z "$a" ] || [ "$a" != "$b" ]; then
 		echo "bench: the helpers disagree on $1; not timing it" >&2
-		exit 1
+		script_done 1
 	fi
 }
 
@@ -129,3 +129,4 @@ awk -v a="$t_start" -v b="$t_other" -v c="$t_none" -v d="$t_found" 'BEGIN {
 	printf "  %-58s %6.2f ms\n", "+ item attributes, encrypted session (DH), the secret", d - c
 	printf "  %-58s %6.2f ms\n", "= get that returns a token", d
 }'
+script_done 0

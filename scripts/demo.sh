@@ -14,7 +14,7 @@ test_description='demo'
 
 step () { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run () { printf '$ %s\n' "$*"; "$@"; }
-fail () { echo "demo: $*" >&2; exit 1; }
+fail () { echo "demo: $*" >&2; script_done 1; }
 
 step "a private keyring and a local Bitbucket Data Center stand-in"
 start_keyring || fail "cannot start the keyring"
@@ -56,9 +56,9 @@ if [ -f "$TEST_DIRECTORY/lib-sshd.sh" ] && [ -x "$GCB_BINDIR/git-bitbucket-ssh" 
 	run git credential-bitbucket key generate demo-key --scope "ssh://git@127.0.0.1:$SSHD_PORT/demo/" ||
 		fail "key generate failed"
 	git credential-bitbucket key public demo-key >"$TRASH/demo-key.pub" || fail "key public failed"
-	sshd_authorize_key "$TRASH/demo-key.pub" || fail "cannot authorize the key"
+	sshd_authorize "$TRASH/demo-key.pub" || fail "cannot authorize the key"
 	echo "(the public key went to the server's authorized_keys, as you would paste it into Bitbucket)"
-	sshd_trust_host_key || fail "cannot record the host key"
+	sshd_trust_host_keys || fail "cannot record the host key"
 
 	step "clone and push over SSH through git-bitbucket-ssh"
 	run git config --global core.sshCommand git-bitbucket-ssh
@@ -73,3 +73,4 @@ if [ -f "$TEST_DIRECTORY/lib-sshd.sh" ] && [ -x "$GCB_BINDIR/git-bitbucket-ssh" 
 fi
 
 step "done: everything worked; the demo's keyring and servers are being stopped"
+script_done 0

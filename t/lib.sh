@@ -270,6 +270,13 @@ $_gcb_body
 	return 0
 }
 
+# For scripts that use these libraries without test cases (demo, bench):
+# end the script with status $1 (default 0), stopping what was started.
+script_done () {
+	_gcb_finished=1
+	exit "${1:-0}"
+}
+
 test_done () {
 	echo "1..$_gcb_count"
 	echo "# passed $_gcb_passed, failed $_gcb_failed"
