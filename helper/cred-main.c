@@ -197,7 +197,7 @@ int cred_store_token(struct keystore *ks, const struct target *t,
 		     long long expiry, const struct sbuf *oauth,
 		     const char *repos, struct ks_item *stored)
 {
-	struct rule_result res;
+	struct rule_result res, exp;
 	struct ks_item it = KS_ITEM_INIT;
 	struct sbuf value = SBUF_INIT;
 	char label[1200];
@@ -211,8 +211,8 @@ int cred_store_token(struct keystore *ks, const struct target *t,
 	}
 	if (res.warning[0])
 		msg_warn("%s", res.warning);
-	if (expiry > 0 && rules_check_expiry(expiry, now, &res) < 0) {
-		msg_error("%s", res.message);
+	if (expiry > 0 && rules_check_expiry(expiry, now, &exp) < 0) {
+		msg_error("%s", exp.message);
 		return EXIT_REFUSED;
 	}
 	if (strlen(username) >= sizeof(it.username) ||
@@ -321,10 +321,16 @@ struct get_ctx {
 	int skipped;
 };
 
+/* The logout command for an item: its URL in the shape login takes. */
 static void logout_hint(const struct ks_item *it, char *buf, size_t len)
 {
-	snprintf(buf, len, "git credential-bitbucket logout --username %s %s://%s%s%s",
-		 it->username, it->protocol, it->host, it->scope[0] ? "/" : "",
+	char port[16] = "";
+	int dc = strcmp(it->host, CLOUD_HOST) != 0;
+
+	if (it->port)
+		snprintf(port, sizeof(port), ":%u", it->port);
+	snprintf(buf, len, "git credential-bitbucket logout --username %s %s://%s%s/%s%s",
+		 it->username, it->protocol, it->host, port, dc ? "scm/" : "",
 		 it->scope);
 }
 

@@ -145,6 +145,18 @@ test_expect_success 'a Data Center host declared in a repository or with -c coun
 	test_must_be_empty out
 '
 
+test_expect_success 'the logout command suggested for a Data Center item works as printed' '
+	printf "password=dc-old\npassword_expiry_utc=1000\n" |
+		secret-tool store --label=old xdg:schema org.bitbucket.credential kind personal-token protocol https host git.example.com port 8443 scope proj username olga name "" repos "" read_only false created 1 last_used 0 warned 0 &&
+	printf "protocol=https\nhost=git.example.com:8443\npath=scm/proj/repo.git\nusername=olga\n\n" | "$helper" get >out 2>err &&
+	test_must_be_empty out &&
+	test_grep "remove it with '\''git credential-bitbucket logout --username olga https://git.example.com:8443/scm/proj'\''$" err &&
+	before=$(count) &&
+	cmd=$(sed -e "s/.*remove it with '\''git credential-bitbucket //" -e "s/'\''$//" err) &&
+	"$helper" $cmd >out &&
+	test "$(count)" = $((before - 1))
+'
+
 test_expect_success 'password_expiry_utc and oauth_refresh_token are kept inside the secret' '
 	future=$(( $(date +%s) + 30 * 86400 )) &&
 	printf "protocol=https\nhost=bitbucket.org\npath=exp\nusername=erin\npassword=ATATexpiring\npassword_expiry_utc=%s\noauth_refresh_token=refresh-me\n\n" "$future" |
