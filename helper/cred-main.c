@@ -18,14 +18,14 @@
 #include "msg.h"
 #include "rules.h"
 
-#define WATCHDOG_SECONDS 10
+#define WATCHDOG_SECONDS 30
 
 /* ---- shared helpers ---- */
 
 static void watchdog(int sig)
 {
 	static const char line[] =
-		": the keyring did not answer within 10 seconds; check that "
+		": the keyring did not answer within 30 seconds; check that "
 		"your Secret Service (e.g. gnome-keyring-daemon) is running and "
 		"not waiting for a prompt\n";
 	const char *prog = msg_prog();

@@ -29,6 +29,35 @@ static int copy_str(char *dst, size_t n, const char *s, size_t len)
 	return TARGET_OK;
 }
 
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Copy with %XX decoding (user names in URLs: alice%40example.com). */
+static int copy_decoded(char *dst, size_t n, const char *s, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
+			c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
+			i += 2;
+		}
+		if (c == '\0' || o + 1 >= n)
+			return c == '\0' ? TARGET_ERR_SYNTAX : TARGET_ERR_TOO_LONG;
+		dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+	return TARGET_OK;
+}
+
 static int parse_port(const char *s, size_t len, unsigned *port)
 {
 	unsigned long v = 0;
@@ -90,6 +119,9 @@ static int split_hostport(const char *s, size_t len, struct target *out)
 			return r;
 		len = (size_t)(colon - s);
 	}
+	/* "bitbucket.org." is bitbucket.org: the root label is implied */
+	if (len > 1 && s[len - 1] == '.')
+		len--;
 	if (len == 0)
 		return TARGET_ERR_NO_HOST;
 	if ((r = copy_lower(out->host, sizeof(out->host), s, len)) != 0)
@@ -193,8 +225,13 @@ static int parse_path(const char *path, struct target *t)
 			end = q;
 			break;
 		}
-	while (n < MAX_COMPS && next_comp(&p, end, &comps[n], &lens[n]))
+	while (n < MAX_COMPS && next_comp(&p, end, &comps[n], &lens[n])) {
+		/* "." and ".." would make scopes that name other places */
+		if ((lens[n] == 1 && comps[n][0] == '.') ||
+		    (lens[n] == 2 && comps[n][0] == '.' && comps[n][1] == '.'))
+			return TARGET_ERR_SYNTAX;
 		n++;
+	}
 
 	if (t->product == PRODUCT_DATACENTER) {
 		want_scm = strcmp(t->protocol, "ssh") != 0;
@@ -338,9 +375,20 @@ int target_from_url(const char *url, const struct dc_hosts *dc,
 		const char *c = strchr(url, ':');
 		const char *s = strchr(url, '/');
 
+		const char *user_end = strchr(url, '@');
+		size_t digits = 0;
+
+		if (c != NULL)
+			while (isdigit((unsigned char)c[1 + digits]))
+				digits++;
+		/*
+		 * Like git: user@host:path is always scp-like SSH (git reads
+		 * git@host:7999/x as the path "7999/x"); without a user,
+		 * host:PORT[/path] is a host with a port.
+		 */
 		if (c != NULL && (s == NULL || c < s) &&
-		    !(c[1] >= '0' && c[1] <= '9' && (c[2] == '\0' || c[2] == '/' ||
-						      isdigit((unsigned char)c[2])))) {
+		    ((user_end != NULL && user_end < c) || digits == 0 ||
+		     (c[1 + digits] != '\0' && c[1 + digits] != '/'))) {
 			scp = 1;
 			memcpy(out->protocol, "ssh", 4);
 		} else {
@@ -365,8 +413,8 @@ int target_from_url(const char *url, const struct dc_hosts *dc,
 		size_t ul = pw ? (size_t)(pw - auth) : (size_t)(at - auth);
 
 		/* a password in the URL is ignored, never stored or echoed */
-		if ((r = copy_str(out->username, sizeof(out->username), auth,
-				  ul)) != 0)
+		if ((r = copy_decoded(out->username, sizeof(out->username), auth,
+				      ul)) != 0)
 			return r;
 		auth = at + 1;
 	}

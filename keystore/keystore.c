@@ -160,10 +160,25 @@ void ks_close(struct keystore *ks)
 {
 	if (ks == NULL)
 		return;
-	if (ks->service != NULL)
+	if (ks->service != NULL) {
+		/* libsecret keeps a shared instance; this drops its proxy */
 		g_object_unref(ks->service);
-	if (ks->conn != NULL)
+		secret_service_disconnect();
+	}
+	/*
+	 * Signals that arrived for the proxies wait in the main context;
+	 * dispatch them so their messages are freed, not left behind.
+	 */
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	if (ks->conn != NULL) {
+		/*
+		 * We are done with the bus: closing stops GDBus's worker thread
+		 * cleanly, so a message it was still handling is freed too.
+		 */
+		g_dbus_connection_close_sync(ks->conn, NULL, NULL);
 		g_object_unref(ks->conn);
+	}
 	free(ks);
 }
 
@@ -404,6 +419,8 @@ int ks_list_get(struct keystore *ks, const struct ks_list *list, size_t i,
 int ks_get_secret(struct keystore *ks, const struct ks_item *it,
 		  struct sbuf *out)
 {
+	const gchar *paths[] = { it->id, NULL };
+	GHashTable *values;
 	SecretValue *val;
 	GError *err = NULL;
 	const gchar *data;
@@ -413,13 +430,22 @@ int ks_get_secret(struct keystore *ks, const struct ks_item *it,
 	sbuf_reset(out);
 	if ((r = need_service(ks)) != KS_OK)
 		return r;
-	val = secret_service_get_secret_for_dbus_path_sync(ks->service, it->id,
-							   NULL, &err);
-	if (val == NULL)
+	/*
+	 * The plural call: libsecret 0.20's single-path variant leaks the
+	 * D-Bus reply (and with it the encrypted secret) on every call.
+	 */
+	values = secret_service_get_secrets_for_dbus_paths_sync(ks->service, paths,
+								NULL, &err);
+	if (values == NULL)
 		return err ? map_error(err) : KS_ERR_NOT_FOUND;
+	val = g_hash_table_lookup(values, it->id);
+	if (val == NULL) {
+		g_hash_table_unref(values);
+		return KS_ERR_NOT_FOUND;
+	}
 	data = secret_value_get(val, &len);
 	r = sbuf_add(out, data, len) == 0 ? KS_OK : KS_ERR_TOO_LONG;
-	secret_value_unref(val);
+	g_hash_table_unref(values);
 	if (r != KS_OK)
 		sbuf_free(out);
 	return r;

@@ -260,23 +260,12 @@ test_expect_success 'a connection dropped mid-session is a failure (255), never 
 # `valgrind git-credential-bitbucket key public NAME`) is reported as
 # definitely lost at exit; it is not this program's memory, so it alone is
 # suppressed.  Everything else must be clean.
-cat >"$TRASH/gdbus.supp" <<'EOF'
-{
-   gdbus-worker-reply-body
-   Memcheck:Leak
-   match-leak-kinds: definite
-   fun:malloc
-   fun:g_malloc
-   ...
-   fun:g_dbus_message_new_from_blob
-}
-EOF
 
 # (not with sanitizer builds: valgrind cannot run them)
 if [ -z "${ASAN_OPTIONS:-}" ]; then
 test_expect_success 'valgrind: a clone is clean' '
 	command -v valgrind >/dev/null || { echo "valgrind missing"; exit 1; } &&
-	GIT_SSH_COMMAND="valgrind -q --error-exitcode=126 --leak-check=full --errors-for-leak-kinds=definite --show-possibly-lost=no --track-fds=no --suppressions=$TRASH/gdbus.supp $GCB_BINDIR/git-bitbucket-ssh" \
+	GIT_SSH_COMMAND="valgrind -q --error-exitcode=126 --leak-check=full --errors-for-leak-kinds=definite --show-possibly-lost=no --track-fds=no --suppressions=$TEST_DIRECTORY/valgrind.supp $GCB_BINDIR/git-bitbucket-ssh" \
 		git clone -q "$SSHD_URL/acme/widget.git" vg-clone 2>err || { cat err; false; } &&
 	test "$(cat vg-clone/README)" = acme/widget.git &&
 	test_grep ! "==[0-9]*==" err

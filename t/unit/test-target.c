@@ -188,6 +188,21 @@ static const struct url_case url_cases[] = {
 	  { 0, N, "https", "bb.corp.example", 9443, "", "", "", "", H } },
 
 	/* malformed */
+	/* a percent-encoded user name is decoded (so the e-mail rule sees it) */
+	{ "https://alice%40example.com@bitbucket.org/acme/widget.git",
+	  { 0, C, "https", "bitbucket.org", 0, "alice@example.com", "acme", "widget", "acme/widget", R } },
+	/* like git: user@host:digits/... is scp-like, the digits are a path */
+	{ "git@bitbucket.org:7999/acme",
+	  { 0, C, "ssh", "bitbucket.org", 0, "git", "7999", "acme", "7999/acme", R } },
+	/* without a user, host:port is a port */
+	{ "git.example.com:8443/scm/PROJ/widget.git",
+	  { 0, D, "https", "git.example.com", 8443, "", "proj", "widget", "proj/widget", R } },
+	/* the root label: bitbucket.org. is bitbucket.org */
+	{ "https://bitbucket.org./acme/",
+	  { 0, C, "https", "bitbucket.org", 0, "", "acme", "", "acme", A } },
+	/* dot segments would name other scopes */
+	{ "https://bitbucket.org/acme/../other", { .ret = TARGET_ERR_SYNTAX } },
+	{ "https://bitbucket.org/./acme", { .ret = TARGET_ERR_SYNTAX } },
 	{ "https://bitbucket.org:0/acme/widget.git", { .ret = TARGET_ERR_BAD_PORT } },
 	{ "https://bitbucket.org:65536/acme/widget.git", { .ret = TARGET_ERR_BAD_PORT } },
 	{ "https://bitbucket.org:99999999/acme", { .ret = TARGET_ERR_BAD_PORT } },
