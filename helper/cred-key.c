@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cred.h"
+#include "cred-args.h"
 #include "msg.h"
 #include "pem.h"
 #include "rules.h"
@@ -34,132 +35,16 @@
 
 /* ---- the verb table: dispatch and usage ---- */
 
-struct opt {
-	const char *name;	/* "--scope" */
-	const char *arg;	/* "URL", or NULL for a flag */
-	const char *help;
-};
-
 struct key_verb {
-	const char *name;
-	const char *operands;
-	const char *summary;
-	const struct opt *opts;
-	size_t n_opts;
-	int min_operands, max_operands;
-	int (*fn)(struct gcb_call *call, const struct key_verb *v,
+	struct cred_verb args;	/* options, operands, usage, --help */
+	int (*fn)(struct gcb_call *call, const struct cred_verb *v,
 		  const char **vals, const char **ops, int n_ops);
 };
-
-static void print_usage(FILE *f, const struct key_verb *v)
-{
-	fprintf(f, "usage: %s key %s", msg_prog(), v->name);
-	for (size_t i = 0; i < v->n_opts; i++) {
-		if (v->opts[i].arg)
-			fprintf(f, " [%s %s]", v->opts[i].name, v->opts[i].arg);
-		else
-			fprintf(f, " [%s]", v->opts[i].name);
-	}
-	fprintf(f, "%s%s\n", v->operands[0] ? " " : "", v->operands);
-}
-
-static void help(const struct key_verb *v)
-{
-	print_usage(stdout, v);
-	printf("\n%s\n\n", v->summary);
-	for (size_t i = 0; i < v->n_opts; i++) {
-		char left[64];
-
-		snprintf(left, sizeof(left), "%s%s%s", v->opts[i].name,
-			 v->opts[i].arg ? " " : "",
-			 v->opts[i].arg ? v->opts[i].arg : "");
-		printf("    %-22s %s\n", left, v->opts[i].help);
-	}
-	printf("    %-22s %s\n", "--help", "show this help");
-}
-
-static int misuse(const struct key_verb *v, const char *what)
-{
-	msg_error("%s; see '%s key %s --help'", what, msg_prog(), v->name);
-	print_usage(stderr, v);
-	return EXIT_USAGE;
-}
-
-/*
- * Parse argv[2..] (argv[0] is "key", argv[1] the verb): vals[i] gets
- * option i's value ("" for a present flag), ops the operands.  Returns 0,
- * 1 when --help was printed, or EXIT_USAGE.
- */
-static int parse_args(const struct key_verb *v, int argc, char **argv,
-		      const char **vals, const char **ops, int *n_ops)
-{
-	int only_operands = 0;
-	char why[200];
-
-	*n_ops = 0;
-	for (size_t i = 0; i < v->n_opts; i++)
-		vals[i] = NULL;
-	for (int a = 2; a < argc; a++) {
-		const char *s = argv[a];
-		size_t i;
-
-		if (!only_operands && strcmp(s, "--") == 0) {
-			only_operands = 1;
-			continue;
-		}
-		if (!only_operands && (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0)) {
-			help(v);
-			return 1;
-		}
-		if (only_operands || s[0] != '-' || s[1] == '\0') {
-			if (*n_ops >= v->max_operands)
-				return misuse(v, "too many arguments");
-			ops[(*n_ops)++] = s;
-			continue;
-		}
-		for (i = 0; i < v->n_opts; i++) {
-			size_t nl = strlen(v->opts[i].name);
-
-			if (strncmp(s, v->opts[i].name, nl) != 0 ||
-			    (s[nl] != '\0' && s[nl] != '='))
-				continue;
-			if (v->opts[i].arg == NULL) {
-				if (s[nl] == '=') {
-					snprintf(why, sizeof(why), "%s takes no value",
-						 v->opts[i].name);
-					return misuse(v, why);
-				}
-				vals[i] = "";
-			} else if (s[nl] == '=') {
-				vals[i] = s + nl + 1;
-			} else if (a + 1 < argc) {
-				vals[i] = argv[++a];
-			} else {
-				snprintf(why, sizeof(why), "%s needs a value (%s)",
-					 v->opts[i].name, v->opts[i].arg);
-				return misuse(v, why);
-			}
-			break;
-		}
-		if (i == v->n_opts) {
-			size_t nl = strcspn(s, "=");
-
-			snprintf(why, sizeof(why), "unknown option '%.*s'",
-				 nl > 64 ? 64 : (int)nl, s);
-			return misuse(v, why);
-		}
-	}
-	if (*n_ops < v->min_operands) {
-		snprintf(why, sizeof(why), "missing %s", v->operands);
-		return misuse(v, why);
-	}
-	return 0;
-}
 
 /* ---- names, scopes, labels ---- */
 
 /* Letters, digits and . _ - @ +, starting with a letter or digit. */
-static int check_name(const struct key_verb *v, const char *name)
+static int check_name(const struct cred_verb *v, const char *name)
 {
 	size_t n = strlen(name);
 	char why[300];
@@ -177,7 +62,7 @@ static int check_name(const struct key_verb *v, const char *name)
 	snprintf(why, sizeof(why), "invalid key name '%.*s': use up to %d letters, "
 		 "digits, '.', '_', '-', '@' or '+', starting with a letter or digit",
 		 n > 64 ? 64 : (int)n, name, KEY_NAME_MAX);
-	return misuse(v, why);
+	return cred_args_misuse(v, why);
 }
 
 /*
@@ -185,7 +70,7 @@ static int check_name(const struct key_verb *v, const char *name)
  * SSH URLs (git@host:path, ssh://git@host:port/path) or a bare host/path;
  * an http(s) URL names the wrong port on Data Center, so it is refused.
  */
-static int scope_target(struct gcb_call *call, const struct key_verb *v,
+static int scope_target(struct gcb_call *call, const struct cred_verb *v,
 			const char *url, struct target *t)
 {
 	struct config *cfg;
@@ -201,15 +86,17 @@ static int scope_target(struct gcb_call *call, const struct key_verb *v,
 		return 0;
 	}
 	if (strncasecmp(url, "https://", 8) == 0 || strncasecmp(url, "http://", 7) == 0)
-		return misuse(v, "--scope wants the SSH URL of a host, account or "
-			      "repository (git@bitbucket.org:WORKSPACE/ or "
-			      "ssh://git@HOST:7999/PROJECT/), not an http(s) URL");
+		return cred_args_misuse(v, "--scope wants the SSH URL of a host, "
+					"account or repository "
+					"(git@bitbucket.org:WORKSPACE/ or "
+					"ssh://git@HOST:7999/PROJECT/), not an "
+					"http(s) URL");
 	cfg = cred_config(call);
 	if ((r = target_from_url(url, &cfg->dc, t)) != TARGET_OK) {
 		snprintf(why, sizeof(why), "cannot read the --scope URL (%s); give "
 			 "an SSH URL such as git@bitbucket.org:WORKSPACE/",
 			 target_strerror(r));
-		return misuse(v, why);
+		return cred_args_misuse(v, why);
 	}
 	if (t->product == PRODUCT_NONE) {
 		char host[300];
@@ -468,7 +355,7 @@ static int read_all(int fd, struct sbuf *out)
 
 /* ---- import ---- */
 
-static const struct opt import_opts[] = {
+static const struct cred_opt import_opts[] = {
 	{ "--scope", "URL", "use the key only for this host, account or repository (SSH URL)" },
 	{ "--read-only", NULL, "the key is a read-only access key: refuse pushes locally" },
 	{ "--force", NULL, "replace a key that has the same name" },
@@ -686,7 +573,7 @@ static int get_passphrase(const char *name, int from_stdin, int attempt,
 	return 0;
 }
 
-static int key_import(struct gcb_call *call, const struct key_verb *v,
+static int key_import(struct gcb_call *call, const struct cred_verb *v,
 		      const char **vals, const char **ops, int n_ops)
 {
 	const char *name = ops[0];
@@ -703,8 +590,9 @@ static int key_import(struct gcb_call *call, const struct key_verb *v,
 	if ((r = check_name(v, name)) != 0)
 		return r;
 	if (vals[I_PASS_STDIN] && from_stdin)
-		return misuse(v, "--passphrase-stdin reads the passphrase from "
-			      "stdin, so give the key as FILE");
+		return cred_args_misuse(v, "--passphrase-stdin reads the "
+					"passphrase from stdin, so give the "
+					"key as FILE");
 	if ((r = scope_target(call, v, vals[I_SCOPE], &t)) != 0)
 		return r;
 	if ((r = check_free("import", name, vals[I_FORCE] != NULL)) != 0)
@@ -769,7 +657,7 @@ out:
 
 /* ---- generate ---- */
 
-static const struct opt generate_opts[] = {
+static const struct cred_opt generate_opts[] = {
 	{ "--type", "TYPE", "ed25519 (default), ecdsa or rsa" },
 	{ "--bits", "N", "ecdsa: 256 (default), 384, 521; rsa: 2048 to 16384, default 4096" },
 	{ "--scope", "URL", "use the key only for this host, account or repository (SSH URL)" },
@@ -795,7 +683,7 @@ static int parse_bits(const char *s, unsigned *out)
 	return 0;
 }
 
-static int key_generate(struct gcb_call *call, const struct key_verb *v,
+static int key_generate(struct gcb_call *call, const struct cred_verb *v,
 			const char **vals, const char **ops, int n_ops)
 {
 	const char *name = ops[0];
@@ -811,9 +699,9 @@ static int key_generate(struct gcb_call *call, const struct key_verb *v,
 	if ((r = check_name(v, name)) != 0)
 		return r;
 	if (vals[G_TYPE] && (type = pem_type_from_name(vals[G_TYPE])) == PEM_TYPE_NONE)
-		return misuse(v, "--type must be ed25519, ecdsa or rsa");
+		return cred_args_misuse(v, "--type must be ed25519, ecdsa or rsa");
 	if (vals[G_BITS] && parse_bits(vals[G_BITS], &bits) != 0)
-		return misuse(v, "--bits wants a number");
+		return cred_args_misuse(v, "--bits wants a number");
 	if ((r = scope_target(call, v, vals[G_SCOPE], &t)) != 0)
 		return r;
 	if ((r = check_free("generate", name, vals[G_FORCE] != NULL)) != 0)
@@ -885,7 +773,7 @@ static int bad_stored_key(const char *name, int err)
 	return EXIT_REFUSED;
 }
 
-static int key_public(struct gcb_call *call, const struct key_verb *v,
+static int key_public(struct gcb_call *call, const struct cred_verb *v,
 		      const char **vals, const char **ops, int n_ops)
 {
 	struct keystore *ks = NULL;
@@ -1118,7 +1006,7 @@ static void print_table(const struct key_row *rows, size_t n, long long now,
 	free(cells);
 }
 
-static int key_list(struct gcb_call *call, const struct key_verb *v,
+static int key_list(struct gcb_call *call, const struct cred_verb *v,
 		    const char **vals, const char **ops, int n_ops)
 {
 	struct ks_item pat = KS_ITEM_INIT;
@@ -1185,7 +1073,7 @@ out:
 
 /* ---- remove, rename, scope, set-read-only ---- */
 
-static int key_remove(struct gcb_call *call, const struct key_verb *v,
+static int key_remove(struct gcb_call *call, const struct cred_verb *v,
 		      const char **vals, const char **ops, int n_ops)
 {
 	struct keystore *ks = NULL;
@@ -1230,7 +1118,7 @@ static int update(struct keystore *ks, struct ks_item *it)
 	return 0;
 }
 
-static int key_rename(struct gcb_call *call, const struct key_verb *v,
+static int key_rename(struct gcb_call *call, const struct cred_verb *v,
 		      const char **vals, const char **ops, int n_ops)
 {
 	struct keystore *ks = NULL;
@@ -1241,7 +1129,7 @@ static int key_rename(struct gcb_call *call, const struct key_verb *v,
 	if ((r = check_name(v, ops[0])) != 0 || (r = check_name(v, ops[1])) != 0)
 		return r;
 	if (strcmp(ops[0], ops[1]) == 0)
-		return misuse(v, "the old and the new name are the same");
+		return cred_args_misuse(v, "the old and the new name are the same");
 	if ((r = open_and_find(ops[0], &ks, &it)) != 0)
 		goto out;
 	if ((r = find_key(ks, ops[1], &other, &found)) != 0)
@@ -1261,7 +1149,7 @@ out:
 	return r;
 }
 
-static int key_scope(struct gcb_call *call, const struct key_verb *v,
+static int key_scope(struct gcb_call *call, const struct cred_verb *v,
 		     const char **vals, const char **ops, int n_ops)
 {
 	struct keystore *ks = NULL;
@@ -1302,7 +1190,7 @@ static int parse_bool(const char *s)
 	return -1;
 }
 
-static int key_set_read_only(struct gcb_call *call, const struct key_verb *v,
+static int key_set_read_only(struct gcb_call *call, const struct cred_verb *v,
 			     const char **vals, const char **ops, int n_ops)
 {
 	struct keystore *ks = NULL;
@@ -1313,7 +1201,7 @@ static int key_set_read_only(struct gcb_call *call, const struct key_verb *v,
 	if ((r = check_name(v, ops[0])) != 0)
 		return r;
 	if ((ro = parse_bool(ops[1])) < 0)
-		return misuse(v, "say true or false");
+		return cred_args_misuse(v, "say true or false");
 	if ((r = open_and_find(ops[0], &ks, &it)) != 0)
 		goto out;
 	it.read_only = ro;
@@ -1327,52 +1215,53 @@ out:
 
 /* ---- dispatch ---- */
 
-static const struct opt list_opts[] = {
+static const struct cred_opt list_opts[] = {
 	{ "--json", NULL, "print a JSON array for scripts" },
 };
 
 #define OPTS(a) a, sizeof(a) / sizeof(a[0])
 
 static const struct key_verb verbs[] = {
-	{ "import", "NAME [FILE|-]",
-	  "Store a private key (PEM: BEGIN RSA/EC/ENCRYPTED PRIVATE KEY or\n"
-	  "BEGIN PRIVATE KEY) read from FILE or stdin under NAME.  An encrypted\n"
-	  "key is decrypted with a passphrase asked on the terminal; it is\n"
-	  "stored unencrypted, protected by the keyring.  Harmless damage\n"
-	  "(CRLF, spaces, blank lines, line wrapping) is repaired and reported.",
-	  OPTS(import_opts), 1, 2, key_import },
-	{ "generate", "NAME",
-	  "Create a new key in the keyring and print its public key line, to\n"
-	  "add to Bitbucket, and its fingerprint.  The private key never\n"
-	  "leaves the keyring.",
-	  OPTS(generate_opts), 1, 1, key_generate },
-	{ "public", "NAME",
-	  "Print the OpenSSH public key line of a stored key, as\n"
-	  "'ssh-keygen -y' would.",
-	  NULL, 0, 1, 1, key_public },
-	{ "list", "",
-	  "List the stored keys: name, fingerprint as 'ssh-keygen -l' shows it,\n"
-	  "where each applies, access, age and last use.  Keys older than\n"
-	  "bitbucket.keyMaxAge days (default 180) are flagged for rotation.",
-	  OPTS(list_opts), 0, 0, key_list },
-	{ "remove", "NAME", "Delete a stored key.", NULL, 0, 1, 1, key_remove },
-	{ "rename", "OLD NEW", "Give a stored key another name.", NULL, 0, 2, 2,
-	  key_rename },
-	{ "scope", "NAME URL",
-	  "Change the host, account or repository a key applies to (an SSH URL\n"
-	  "such as git@bitbucket.org:WORKSPACE/ or ssh://git@HOST:7999/PROJECT/).",
-	  NULL, 0, 2, 2, key_scope },
-	{ "set-read-only", "NAME true|false",
-	  "Mark a key as a read-only access key (pushes are refused locally),\n"
-	  "or as read-write.",
-	  NULL, 0, 2, 2, key_set_read_only },
+	{ { "key", "import", "NAME [FILE|-]",
+	    "Store a private key (PEM: BEGIN RSA/EC/ENCRYPTED PRIVATE KEY or\n"
+	    "BEGIN PRIVATE KEY) read from FILE or stdin under NAME.  An encrypted\n"
+	    "key is decrypted with a passphrase asked on the terminal; it is\n"
+	    "stored unencrypted, protected by the keyring.  Harmless damage\n"
+	    "(CRLF, spaces, blank lines, line wrapping) is repaired and reported.",
+	    OPTS(import_opts), 1, 2 }, key_import },
+	{ { "key", "generate", "NAME",
+	    "Create a new key in the keyring and print its public key line, to\n"
+	    "add to Bitbucket, and its fingerprint.  The private key never\n"
+	    "leaves the keyring.",
+	    OPTS(generate_opts), 1, 1 }, key_generate },
+	{ { "key", "public", "NAME",
+	    "Print the OpenSSH public key line of a stored key, as\n"
+	    "'ssh-keygen -y' would.",
+	    NULL, 0, 1, 1 }, key_public },
+	{ { "key", "list", "",
+	    "List the stored keys: name, fingerprint as 'ssh-keygen -l' shows it,\n"
+	    "where each applies, access, age and last use.  Keys older than\n"
+	    "bitbucket.keyMaxAge days (default 180) are flagged for rotation.",
+	    OPTS(list_opts), 0, 0 }, key_list },
+	{ { "key", "remove", "NAME", "Delete a stored key.", NULL, 0, 1, 1 },
+	  key_remove },
+	{ { "key", "rename", "OLD NEW", "Give a stored key another name.",
+	    NULL, 0, 2, 2 }, key_rename },
+	{ { "key", "scope", "NAME URL",
+	    "Change the host, account or repository a key applies to (an SSH URL\n"
+	    "such as git@bitbucket.org:WORKSPACE/ or ssh://git@HOST:7999/PROJECT/).",
+	    NULL, 0, 2, 2 }, key_scope },
+	{ { "key", "set-read-only", "NAME true|false",
+	    "Mark a key as a read-only access key (pushes are refused locally),\n"
+	    "or as read-write.",
+	    NULL, 0, 2, 2 }, key_set_read_only },
 };
 
 static void key_usage(FILE *f)
 {
 	fprintf(f, "usage: %s key <verb> [<args>]\n\n", msg_prog());
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		print_usage(f, &verbs[i]);
+		cred_args_usage(f, &verbs[i].args);
 	fprintf(f, "\nRun '%s key <verb> --help' for a verb's options.\n", msg_prog());
 }
 
@@ -1394,11 +1283,13 @@ int cmd_key(struct gcb_call *call)
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		const struct key_verb *v = &verbs[i];
 
-		if (strcmp(v->name, call->argv[1]) != 0)
+		if (strcmp(v->args.name, call->argv[1]) != 0)
 			continue;
-		if ((r = parse_args(v, call->argc, call->argv, vals, ops, &n_ops)) != 0)
-			return r == 1 ? 0 : r;
-		return v->fn(call, v, vals, ops, n_ops);
+		/* argv[0] is "key": the parser starts at the verb */
+		if ((r = cred_args_parse(&v->args, call->argc - 1, call->argv + 1,
+					 vals, ops, &n_ops)) != 0)
+			return r == CRED_ARGS_HELP ? 0 : r;
+		return v->fn(call, &v->args, vals, ops, n_ops);
 	}
 	msg_error("unknown key verb '%.64s'", call->argv[1]);
 	key_usage(stderr);

@@ -21,131 +21,12 @@
 #include <unistd.h>
 
 #include "cred.h"
+#include "cred-args.h"
 #include "msg.h"
 #include "rules.h"
 
 #define TOKEN_MAX ((size_t)64 << 10)	/* no Bitbucket token is near this */
 #define USERNAME_MAX 255
-
-/* ---- options ---- */
-
-struct opt {
-	const char *name;	/* "--username" */
-	const char *arg;	/* "NAME", or NULL for a flag */
-	const char *help;
-};
-
-struct verb_spec {
-	const char *name;
-	const char *operands;	/* after the options */
-	const char *summary;
-	const struct opt *opts;
-	size_t n_opts;
-};
-
-static void print_usage(FILE *f, const struct verb_spec *v)
-{
-	fprintf(f, "usage: %s %s", msg_prog(), v->name);
-	for (size_t i = 0; i < v->n_opts; i++) {
-		if (v->opts[i].arg)
-			fprintf(f, " [%s %s]", v->opts[i].name, v->opts[i].arg);
-		else
-			fprintf(f, " [%s]", v->opts[i].name);
-	}
-	fprintf(f, "%s%s\n", v->operands[0] ? " " : "", v->operands);
-}
-
-static int help(const struct verb_spec *v)
-{
-	print_usage(stdout, v);
-	printf("\n%s\n\n", v->summary);
-	for (size_t i = 0; i < v->n_opts; i++) {
-		char left[64];
-
-		snprintf(left, sizeof(left), "%s%s%s", v->opts[i].name,
-			 v->opts[i].arg ? " " : "",
-			 v->opts[i].arg ? v->opts[i].arg : "");
-		printf("    %-22s %s\n", left, v->opts[i].help);
-	}
-	printf("    %-22s %s\n", "--help", "show this help");
-	return 0;
-}
-
-static int misuse(const struct verb_spec *v, const char *what)
-{
-	msg_error("%s; see '%s %s --help'", what, msg_prog(), v->name);
-	print_usage(stderr, v);
-	return EXIT_USAGE;
-}
-
-/*
- * Parse argv[1..] against v: values[i] receives the value of option i
- * (or "" for a flag that is present).  Operands go to *operands, at most
- * max_operands.  Returns 0, 1 for --help (already printed), or EXIT_USAGE.
- */
-static int parse_args(const struct verb_spec *v, int argc, char **argv,
-		      const char **values, const char **operands,
-		      int max_operands, int *n_operands)
-{
-	int only_operands = 0;
-	char why[320];
-
-	*n_operands = 0;
-	for (size_t i = 0; i < v->n_opts; i++)
-		values[i] = NULL;
-	for (int a = 1; a < argc; a++) {
-		const char *s = argv[a];
-		size_t i;
-
-		if (!only_operands && !strcmp(s, "--")) {
-			only_operands = 1;
-			continue;
-		}
-		if (!only_operands && (!strcmp(s, "--help") || !strcmp(s, "-h"))) {
-			help(v);
-			return 1;
-		}
-		if (only_operands || s[0] != '-' || s[1] == '\0') {
-			if (*n_operands >= max_operands)
-				return misuse(v, "too many arguments");
-			operands[(*n_operands)++] = s;
-			continue;
-		}
-		for (i = 0; i < v->n_opts; i++) {
-			size_t nl = strlen(v->opts[i].name);
-
-			if (strncmp(s, v->opts[i].name, nl) != 0 ||
-			    (s[nl] != '\0' && s[nl] != '='))
-				continue;
-			if (!v->opts[i].arg) {
-				if (s[nl] == '=') {
-					snprintf(why, sizeof(why),
-						 "%s takes no value", v->opts[i].name);
-					return misuse(v, why);
-				}
-				values[i] = "";
-			} else if (s[nl] == '=') {
-				values[i] = s + nl + 1;
-			} else if (a + 1 < argc) {
-				values[i] = argv[++a];
-			} else {
-				snprintf(why, sizeof(why), "%s needs a value (%s)",
-					 v->opts[i].name, v->opts[i].arg);
-				return misuse(v, why);
-			}
-			break;
-		}
-		if (i == v->n_opts) {
-			/* an option name is not a secret; keep only its name part */
-			size_t nl = strcspn(s, "=");
-
-			snprintf(why, sizeof(why), "unknown option '%.*s'",
-				 nl > 64 ? 64 : (int)nl, s);
-			return misuse(v, why);
-		}
-	}
-	return 0;
-}
 
 /* ---- small helpers ---- */
 
@@ -272,7 +153,7 @@ static int dc_path_unclear(const struct target *t, const char *url)
  * EXIT_* code when the URL does not name a Bitbucket https scope.  The URL
  * itself is never echoed: it may hold a password.
  */
-static int url_target(struct gcb_call *call, const struct verb_spec *v,
+static int url_target(struct gcb_call *call, const struct cred_verb *v,
 		      const char *url, struct target *t)
 {
 	struct config *cfg = cred_config(call);
@@ -291,7 +172,7 @@ static int url_target(struct gcb_call *call, const struct verb_spec *v,
 		snprintf(why, sizeof(why), "cannot read the URL (%s); give a "
 			 "host, account or repository URL such as "
 			 "https://bitbucket.org/acme/", target_strerror(r));
-		return misuse(v, why);
+		return cred_args_misuse(v, why);
 	}
 	if (t->product == PRODUCT_NONE) {
 		char host[300];
@@ -525,20 +406,21 @@ static void http_path_note(const struct target *t)
 
 /* ---- login ---- */
 
-static const struct opt login_opts[] = {
+static const struct cred_opt login_opts[] = {
 	{ "--username", "NAME", "the Bitbucket username git sends (not the e-mail address)" },
 	{ "--expires", "YYYY-MM-DD", "the token's expiry date, to warn before it passes" },
 	{ "--repos", "REGEX", "use the token only for repositories whose path matches" },
 	{ "--stdin", NULL, "read the token as one line from stdin, not the terminal" },
 };
 enum { L_USERNAME, L_EXPIRES, L_REPOS, L_STDIN };
-static const struct verb_spec login_spec = {
-	"login", "URL",
+/* at most one URL; none is "no URL given", not the parser's "missing URL" */
+static const struct cred_verb login_spec = {
+	NULL, "login", "URL",
 	"Store a token for a host, account or repository URL of Bitbucket Cloud\n"
 	"(https://bitbucket.org/WORKSPACE/) or Data Center\n"
 	"(https://HOST/scm/PROJECT/).  The token is read from the terminal with\n"
 	"echo off, or from stdin with --stdin; never give it as an argument.",
-	login_opts, sizeof(login_opts) / sizeof(login_opts[0]),
+	login_opts, sizeof(login_opts) / sizeof(login_opts[0]), 0, 1,
 };
 
 int cmd_login(struct gcb_call *call)
@@ -555,19 +437,20 @@ int cmd_login(struct gcb_call *call)
 	long long expiry = 0;
 	int n_ops, r, tty = -1, in, out;
 
-	if ((r = parse_args(&login_spec, call->argc, call->argv, vals, ops, 1,
-			    &n_ops)) != 0)
-		return r == 1 ? 0 : r;
+	if ((r = cred_args_parse(&login_spec, call->argc, call->argv, vals, ops,
+				 &n_ops)) != 0)
+		return r == CRED_ARGS_HELP ? 0 : r;
 	if (n_ops != 1)
-		return misuse(&login_spec, "no URL given");
+		return cred_args_misuse(&login_spec, "no URL given");
 	if ((r = url_target(call, &login_spec, ops[0], &t)) != 0)
 		return r;
 	target_describe(&t, where, sizeof(where));
 
 	if (vals[L_EXPIRES]) {
 		if ((expiry = parse_date(vals[L_EXPIRES])) < 0)
-			return misuse(&login_spec, "--expires wants a date as "
-				      "YYYY-MM-DD, like 2027-01-31");
+			return cred_args_misuse(&login_spec, "--expires wants a "
+						"date as YYYY-MM-DD, like "
+						"2027-01-31");
 		if (rules_check_expiry(expiry, (long long)time(NULL), &res) < 0) {
 			msg_error("%s", res.message);
 			return EXIT_REFUSED;
@@ -674,14 +557,14 @@ int cmd_login(struct gcb_call *call)
 
 /* ---- logout ---- */
 
-static const struct opt logout_opts[] = {
+static const struct cred_opt logout_opts[] = {
 	{ "--username", "NAME", "remove only this user's token (default: every user's)" },
 };
-static const struct verb_spec logout_spec = {
-	"logout", "URL",
+static const struct cred_verb logout_spec = {
+	NULL, "logout", "URL",
 	"Remove the tokens stored for exactly this host, account or repository\n"
 	"URL (what 'login' stored for it); tokens of other scopes stay.",
-	logout_opts, 1,
+	logout_opts, 1, 0, 1,
 };
 
 int cmd_logout(struct gcb_call *call)
@@ -696,11 +579,11 @@ int cmd_logout(struct gcb_call *call)
 	size_t locked = 0;
 	int n_ops, r, removed = 0;
 
-	if ((r = parse_args(&logout_spec, call->argc, call->argv, vals, ops, 1,
-			    &n_ops)) != 0)
-		return r == 1 ? 0 : r;
+	if ((r = cred_args_parse(&logout_spec, call->argc, call->argv, vals, ops,
+				 &n_ops)) != 0)
+		return r == CRED_ARGS_HELP ? 0 : r;
 	if (n_ops != 1)
-		return misuse(&logout_spec, "no URL given");
+		return cred_args_misuse(&logout_spec, "no URL given");
 	if ((r = url_target(call, &logout_spec, ops[0], &t)) != 0)
 		return r;
 	user = vals[0] ? vals[0] : t.username;
@@ -767,15 +650,15 @@ out:
 
 /* ---- list ---- */
 
-static const struct opt list_opts[] = {
+static const struct cred_opt list_opts[] = {
 	{ "--json", NULL, "print a JSON array for scripts" },
 };
-static const struct verb_spec list_spec = {
-	"list", "",
+static const struct cred_verb list_spec = {
+	NULL, "list", "",
 	"List every stored token and SSH key: kind, where it applies, user or\n"
 	"key name, when it was stored and last used, and when it expires.\n"
 	"Secrets are never shown.",
-	list_opts, 1,
+	list_opts, 1, 0, 0,
 };
 
 struct row {
@@ -1018,9 +901,9 @@ int cmd_list(struct gcb_call *call)
 	size_t n = 0, locked = 0;
 	int n_ops, r;
 
-	if ((r = parse_args(&list_spec, call->argc, call->argv, vals, ops, 0,
-			    &n_ops)) != 0)
-		return r == 1 ? 0 : r;
+	if ((r = cred_args_parse(&list_spec, call->argc, call->argv, vals, ops,
+				 &n_ops)) != 0)
+		return r == CRED_ARGS_HELP ? 0 : r;
 	if ((r = cred_open(&ks)) != 0)
 		return r;
 	if ((r = ks_search(ks, &pat, 0, &list, &locked)) != KS_OK) {

@@ -11,17 +11,7 @@
 #include <string.h>
 
 #include "pem.h"
-
-static int passed, failed;
-
-static void report(int ok, const char *name)
-{
-	printf("%sok %d - %s\n", ok ? "" : "not ", passed + failed + 1, name);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
+#include "unit.h"
 
 /* ---- small text and base64 tools (the test's own, not pem.c's) ---- */
 
@@ -668,6 +658,5 @@ int main(void)
 	test_mistakes();
 	test_openssh();
 	test_strerror();
-	printf("# passed %d, failed %d\n", passed, failed);
-	return failed != 0;
+	return unit_done();
 }

@@ -8,17 +8,7 @@
 #include "keystore.h"
 #include "rules.h"
 #include "target.h"
-
-static int passed, failed;
-
-static void report(int ok, const char *name)
-{
-	printf("%sok %d - %s\n", ok ? "" : "not ", passed + failed + 1, name);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
+#include "unit.h"
 
 #define DAY (24LL * 60 * 60)
 /* 2026-11-21T12:00:00Z: after the app-password removal */
@@ -460,6 +450,5 @@ int main(void)
 	test_expiry_keeps_kind();
 	test_repos();
 	test_labels();
-	printf("# passed %d, failed %d\n", passed, failed);
-	return failed ? 1 : 0;
+	return unit_done();
 }

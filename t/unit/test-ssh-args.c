@@ -7,17 +7,7 @@
 #include <string.h>
 
 #include "ssh-args.h"
-
-static int passed, failed;
-
-static void report(int ok, const char *name)
-{
-	printf("%sok %d - %s\n", ok ? "" : "not ", passed + failed + 1, name);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
+#include "unit.h"
 
 #define MAXARGS 16
 
@@ -261,6 +251,5 @@ int main(void)
 	test_refusals();
 	test_probe_scan();
 	test_commands();
-	printf("1..%d\n", passed + failed);
-	return failed ? 1 : 0;
+	return unit_done();
 }

@@ -12,17 +12,7 @@
 
 #include "pem.h"
 #include "ssh-hostkeys.h"
-
-static int passed, failed;
-
-static void report(int ok, const char *name)
-{
-	printf("%sok %d - %s\n", ok ? "" : "not ", passed + failed + 1, name);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
+#include "unit.h"
 
 /* Two made-up ed25519 blobs and one ecdsa-looking one (only the type name matters here). */
 static const char ED_A[] = "AAAAC3NzaC1lZDI1NTE5AAAAIIazEu89wgQZ4bqs3d63QSMzYVa0MuJ2e2gKTKqu+UUO";
@@ -318,6 +308,5 @@ int main(void)
 		if (rmdir(dir) != 0)
 			printf("# could not remove %s\n", dir);
 	}
-	printf("1..%d\n", passed + failed);
-	return failed ? 1 : 0;
+	return unit_done();
 }

@@ -7,17 +7,7 @@
 #include <string.h>
 
 #include "target.h"
-
-static int passed, failed;
-
-static void report(int ok, const char *name)
-{
-	printf("%sok %d - %s\n", ok ? "" : "not ", passed + failed + 1, name);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
+#include "unit.h"
 
 /* Declared Data Center hosts: one on any port, one on 8443 only, one in
  * another case and with spaces as people write them in git config. */
@@ -424,6 +414,5 @@ int main(void)
 	test_urls();
 	test_parts();
 	test_edges();
-	printf("# passed %d, failed %d\n", passed, failed);
-	return failed ? 1 : 0;
+	return unit_done();
 }

@@ -1,0 +1,122 @@
+/*
+ * cred-args.c - options, operands, usage and --help of the shell verbs
+ * (see cred-args.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cred.h"
+#include "cred-args.h"
+#include "msg.h"
+
+/* "key " before a key verb's name, nothing before login's */
+#define GROUP(v) ((v)->group ? (v)->group : ""), ((v)->group ? " " : "")
+
+void cred_args_usage(FILE *f, const struct cred_verb *v)
+{
+	fprintf(f, "usage: %s %s%s%s", msg_prog(), GROUP(v), v->name);
+	for (size_t i = 0; i < v->n_opts; i++) {
+		if (v->opts[i].arg)
+			fprintf(f, " [%s %s]", v->opts[i].name, v->opts[i].arg);
+		else
+			fprintf(f, " [%s]", v->opts[i].name);
+	}
+	fprintf(f, "%s%s\n", v->operands[0] ? " " : "", v->operands);
+}
+
+static void help(const struct cred_verb *v)
+{
+	cred_args_usage(stdout, v);
+	printf("\n%s\n\n", v->summary);
+	for (size_t i = 0; i < v->n_opts; i++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "%s%s%s", v->opts[i].name,
+			 v->opts[i].arg ? " " : "",
+			 v->opts[i].arg ? v->opts[i].arg : "");
+		printf("    %-22s %s\n", left, v->opts[i].help);
+	}
+	printf("    %-22s %s\n", "--help", "show this help");
+}
+
+int cred_args_misuse(const struct cred_verb *v, const char *what)
+{
+	msg_error("%s; see '%s %s%s%s --help'", what, msg_prog(), GROUP(v),
+		  v->name);
+	cred_args_usage(stderr, v);
+	return EXIT_USAGE;
+}
+
+/* One "--name[=value]" at argv[*a]; may take argv[*a + 1] as the value. */
+static int parse_option(const struct cred_verb *v, int argc, char **argv,
+			int *a, const char **vals)
+{
+	const char *s = argv[*a];
+	char why[320];
+	size_t nl;
+
+	for (size_t i = 0; i < v->n_opts; i++) {
+		nl = strlen(v->opts[i].name);
+		if (strncmp(s, v->opts[i].name, nl) != 0 ||
+		    (s[nl] != '\0' && s[nl] != '='))
+			continue;
+		if (v->opts[i].arg == NULL) {
+			if (s[nl] == '=') {
+				snprintf(why, sizeof(why), "%s takes no value",
+					 v->opts[i].name);
+				return cred_args_misuse(v, why);
+			}
+			vals[i] = "";
+		} else if (s[nl] == '=') {
+			vals[i] = s + nl + 1;
+		} else if (*a + 1 < argc) {
+			vals[i] = argv[++*a];
+		} else {
+			snprintf(why, sizeof(why), "%s needs a value (%s)",
+				 v->opts[i].name, v->opts[i].arg);
+			return cred_args_misuse(v, why);
+		}
+		return 0;
+	}
+	/* an option name is not a secret, its value may be: keep the name */
+	nl = strcspn(s, "=");
+	snprintf(why, sizeof(why), "unknown option '%.*s'",
+		 nl > 64 ? 64 : (int)nl, s);
+	return cred_args_misuse(v, why);
+}
+
+int cred_args_parse(const struct cred_verb *v, int argc, char **argv,
+		    const char **vals, const char **ops, int *n_ops)
+{
+	int only_operands = 0, r;
+	char why[320];
+
+	*n_ops = 0;
+	for (size_t i = 0; i < v->n_opts; i++)
+		vals[i] = NULL;
+	for (int a = 1; a < argc; a++) {
+		const char *s = argv[a];
+
+		if (!only_operands && strcmp(s, "--") == 0) {
+			only_operands = 1;
+			continue;
+		}
+		if (!only_operands && (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0)) {
+			help(v);
+			return CRED_ARGS_HELP;
+		}
+		if (only_operands || s[0] != '-' || s[1] == '\0') {
+			if (*n_ops >= v->max_operands)
+				return cred_args_misuse(v, "too many arguments");
+			ops[(*n_ops)++] = s;
+			continue;
+		}
+		if ((r = parse_option(v, argc, argv, &a, vals)) != 0)
+			return r;
+	}
+	if (*n_ops < v->min_operands) {
+		snprintf(why, sizeof(why), "missing %s", v->operands);
+		return cred_args_misuse(v, why);
+	}
+	return 0;
+}
