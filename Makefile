@@ -90,7 +90,7 @@ $(OUT)/git-bitbucket-ssh: $(B)/helper/git-bitbucket-ssh.o $(SSH_OBJ) $(PEM_OBJ) 
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS)
 
-$(B)/t/unit/%: t/unit/%.c $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
+$(B)/t/unit/%: t/unit/%.c t/unit/unit.h $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(SECRET_CFLAGS) $(SSL_CFLAGS) $(LDFLAGS) -o $@ $^ \
 		$(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS)
@@ -127,7 +127,7 @@ MANPAGES = Documentation/git-credential-bitbucket.1 Documentation/git-bitbucket-
 doc: $(MANPAGES)
 
 Documentation/%.1: Documentation/%.txt $(wildcard Documentation/*-*.txt)
-	a2x --doctype manpage --format manpage --no-xmllint -D Documentation $<
+	PATH=/usr/bin:/bin:$$PATH a2x --doctype manpage --format manpage --no-xmllint -D Documentation $<
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MODDIR) $(DESTDIR)$(MANDIR)/man1

@@ -30,6 +30,7 @@
 struct keystore {
 	GDBusConnection *conn;
 	SecretService *service;		/* created on first need */
+	GThread *prefetch;		/* creating the service + session */
 };
 
 struct ks_list {
@@ -156,30 +157,50 @@ int ks_open(struct keystore **out)
 	return KS_OK;
 }
 
+static int join_prefetch(struct keystore *ks);
+
 void ks_close(struct keystore *ks)
 {
 	if (ks == NULL)
 		return;
-	if (ks->service != NULL) {
-		/* libsecret keeps a shared instance; this drops its proxy */
+	join_prefetch(ks);
+	if (ks->service != NULL)
 		g_object_unref(ks->service);
-		secret_service_disconnect();
-	}
-	/*
-	 * Signals that arrived for the proxies wait in the main context;
-	 * dispatch them so their messages are freed, not left behind.
-	 */
-	while (g_main_context_iteration(NULL, FALSE))
-		;
-	if (ks->conn != NULL) {
-		/*
-		 * We are done with the bus: closing stops GDBus's worker thread
-		 * cleanly, so a message it was still handling is freed too.
-		 */
-		g_dbus_connection_close_sync(ks->conn, NULL, NULL);
+	if (ks->conn != NULL)
 		g_object_unref(ks->conn);
-	}
 	free(ks);
+}
+
+/* The background half of ks_prefetch_session(): the service with its session. */
+static gpointer prefetch_thread(gpointer data)
+{
+	(void)data;
+	return secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, NULL, NULL);
+}
+
+void ks_prefetch_session(struct keystore *ks)
+{
+	if (ks->service != NULL || ks->prefetch != NULL)
+		return;
+	ks->prefetch = g_thread_try_new("gcb-session", prefetch_thread, NULL, NULL);
+}
+
+/* Wait for the background service, if one was started; KS_OK if it is there. */
+static int join_prefetch(struct keystore *ks)
+{
+	SecretService *svc;
+
+	if (ks->prefetch == NULL)
+		return KS_ERR_NOT_FOUND;
+	svc = g_thread_join(ks->prefetch);
+	ks->prefetch = NULL;
+	if (svc == NULL)
+		return KS_ERR_NOT_FOUND;	/* the caller retries in the open */
+	if (ks->service != NULL)
+		g_object_unref(svc);
+	else
+		ks->service = svc;
+	return KS_OK;
 }
 
 /* The libsecret service proxy, needed for the encrypted transfer session. */
@@ -189,6 +210,11 @@ static int need_service(struct keystore *ks)
 
 	if (ks->service != NULL)
 		return KS_OK;
+	if (join_prefetch(ks) == KS_OK) {
+		g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(ks->service),
+						 CALL_TIMEOUT_MS);
+		return KS_OK;
+	}
 	ks->service = secret_service_get_sync(SECRET_SERVICE_NONE, NULL, &err);
 	if (ks->service == NULL)
 		return map_error(err);
@@ -419,8 +445,6 @@ int ks_list_get(struct keystore *ks, const struct ks_list *list, size_t i,
 int ks_get_secret(struct keystore *ks, const struct ks_item *it,
 		  struct sbuf *out)
 {
-	const gchar *paths[] = { it->id, NULL };
-	GHashTable *values;
 	SecretValue *val;
 	GError *err = NULL;
 	const gchar *data;
@@ -430,22 +454,14 @@ int ks_get_secret(struct keystore *ks, const struct ks_item *it,
 	sbuf_reset(out);
 	if ((r = need_service(ks)) != KS_OK)
 		return r;
-	/*
-	 * The plural call: libsecret 0.20's single-path variant leaks the
-	 * D-Bus reply (and with it the encrypted secret) on every call.
-	 */
-	values = secret_service_get_secrets_for_dbus_paths_sync(ks->service, paths,
-								NULL, &err);
-	if (values == NULL)
+	/* opens the encrypted session on first use, then GetSecrets */
+	val = secret_service_get_secret_for_dbus_path_sync(ks->service, it->id,
+							   NULL, &err);
+	if (val == NULL)
 		return err ? map_error(err) : KS_ERR_NOT_FOUND;
-	val = g_hash_table_lookup(values, it->id);
-	if (val == NULL) {
-		g_hash_table_unref(values);
-		return KS_ERR_NOT_FOUND;
-	}
 	data = secret_value_get(val, &len);
 	r = sbuf_add(out, data, len) == 0 ? KS_OK : KS_ERR_TOO_LONG;
-	g_hash_table_unref(values);
+	secret_value_unref(val);
 	if (r != KS_OK)
 		sbuf_free(out);
 	return r;

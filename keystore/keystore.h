@@ -78,6 +78,15 @@ int ks_open(struct keystore **out);
 void ks_close(struct keystore *ks);
 
 /*
+ * Start opening the encrypted transfer session in a background thread, so
+ * that its key exchange (the costliest step of reading a secret) overlaps
+ * with the searches that decide which secret to read.  Call it right after
+ * ks_open() when a secret will most likely be read; ks_get_secret() and
+ * ks_close() wait for it.
+ */
+void ks_prefetch_session(struct keystore *ks);
+
+/*
  * Find items of our schema whose attributes equal every non-empty field of
  * *pattern (kind, protocol, host, scope, username, name).  Flags widen
  * that: KS_MATCH_PORT also requires port == pattern->port, KS_MATCH_SCOPE
@@ -89,6 +98,7 @@ void ks_close(struct keystore *ks);
  */
 #define KS_MATCH_PORT	1u
 #define KS_MATCH_SCOPE	2u
+
 int ks_search(struct keystore *ks, const struct ks_item *pattern,
 	      unsigned flags, struct ks_list **out, size_t *locked_out);
 size_t ks_list_len(const struct ks_list *list);
