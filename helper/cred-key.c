@@ -14,17 +14,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cred.h"
 #include "cred-args.h"
+#include "cred-tty.h"
 #include "msg.h"
 #include "pem.h"
 #include "rules.h"
@@ -98,19 +97,8 @@ static int scope_target(struct gcb_call *call, const struct cred_verb *v,
 			 target_strerror(r));
 		return cred_args_misuse(v, why);
 	}
-	if (t->product == PRODUCT_NONE) {
-		char host[300];
-
-		if (t->port)
-			snprintf(host, sizeof(host), "%s:%u", t->host, t->port);
-		else
-			snprintf(host, sizeof(host), "%s", t->host);
-		msg_error("'%s' is not bitbucket.org or a declared Data Center "
-			  "host; if it is a Bitbucket Data Center server, declare "
-			  "it with 'git config --global --add "
-			  "bitbucket.dataCenterHost %s' and try again", host, host);
-		return EXIT_REFUSED;
-	}
+	if (t->product == PRODUCT_NONE)
+		return tty_not_bitbucket(t);
 	if (t->username[0] && strcmp(t->username, "git") != 0) {
 		msg_error("the SSH user for Bitbucket is always 'git', not '%.64s'; "
 			  "write the --scope URL as git@%s...", t->username, t->host);
@@ -214,111 +202,6 @@ static void done(struct keystore *ks)
 }
 
 /* ---- reading from the person ---- */
-
-static int tty_fd = -1;
-static struct termios tty_saved;
-static volatile sig_atomic_t tty_echo_off;
-static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
-static struct sigaction old_actions[sizeof(caught) / sizeof(caught[0])];
-
-/* Give the terminal its echo back, then die of the signal as we would have. */
-static void tty_signal(int sig)
-{
-	if (tty_echo_off)
-		tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
-	tty_echo_off = 0;
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static int echo_off(int fd)
-{
-	struct termios t;
-	struct sigaction sa;
-
-	if (tcgetattr(fd, &tty_saved) != 0)
-		return -1;
-	tty_fd = fd;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = tty_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
-		sigaction(caught[i], &sa, &old_actions[i]);
-	t = tty_saved;
-	t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	t.c_lflag |= ICANON;
-	tty_echo_off = 1;
-	if (tcsetattr(fd, TCSAFLUSH, &t) != 0) {
-		tty_echo_off = 0;
-		return -1;
-	}
-	return 0;
-}
-
-static void echo_restore(void)
-{
-	if (tty_echo_off)
-		tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
-	tty_echo_off = 0;
-	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
-		sigaction(caught[i], &old_actions[i], NULL);
-}
-
-static void write_str(int fd, const char *s)
-{
-	size_t len = strlen(s);
-
-	while (len > 0) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		s += n;
-		len -= (size_t)n;
-	}
-}
-
-/*
- * One line from fd, byte by byte (no stdio buffer keeps a copy), without
- * its "\n" or "\r\n".  0, or -1 with errno (E2BIG when too long, 0 at EOF
- * before anything was read).
- */
-static int read_line(int fd, struct sbuf *sb)
-{
-	int got = 0;
-
-	sbuf_reset(sb);
-	for (;;) {
-		char c;
-		ssize_t n = read(fd, &c, 1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got = 1;
-		if (c == '\n')
-			break;
-		if (sbuf_addch(sb, c) != 0) {
-			c = 0;
-			sbuf_reset(sb);
-			errno = E2BIG;
-			return -1;
-		}
-		c = 0;
-	}
-	if (sb->len > 0 && sb->buf[sb->len - 1] == '\r')
-		sb->buf[--sb->len] = '\0';
-	if (!got) {
-		errno = 0;
-		return -1;
-	}
-	return 0;
-}
 
 /* The whole of fd, up to one byte more than any key may be. */
 static int read_all(int fd, struct sbuf *out)
@@ -538,8 +421,8 @@ static int get_passphrase(const char *name, int from_stdin, int attempt,
 	int fd, r;
 
 	if (from_stdin) {
-		if (read_line(0, pass) != 0) {
-			if (errno == E2BIG)
+		if ((r = tty_read_line(0, pass)) != TTY_OK) {
+			if (r == TTY_TOO_LONG)
 				msg_error("cannot import key '%s': the passphrase is "
 					  "longer than %d bytes", name, PASSPHRASE_MAX);
 			else
@@ -553,20 +436,15 @@ static int get_passphrase(const char *name, int from_stdin, int attempt,
 		return import_error(name, NULL, PEM_ERR_NEED_PASSPHRASE);
 	snprintf(prompt, sizeof(prompt), "%s passphrase for key '%s': ",
 		 attempt == 0 ? "Enter" : "Wrong passphrase; enter the", name);
-	/* echo off first: it flushes pending input, so prompt only after */
-	if (echo_off(fd) != 0) {
-		close(fd);
+	r = tty_read_hidden(fd, fd, prompt, pass);
+	close(fd);
+	if (r == TTY_NO_ECHO) {
 		msg_error("cannot import key '%s': cannot turn off the terminal's "
 			  "echo to ask for the passphrase; use --passphrase-stdin",
 			  name);
 		return EXIT_USAGE;
 	}
-	write_str(fd, prompt);
-	r = read_line(fd, pass);
-	echo_restore();
-	write_str(fd, "\n");
-	close(fd);
-	if (r != 0) {
+	if (r != TTY_OK) {
 		msg_error("cannot import key '%s': no passphrase given", name);
 		return EXIT_REFUSED;
 	}
@@ -605,7 +483,7 @@ static int key_import(struct gcb_call *call, const struct cred_verb *v,
 		return EXIT_REFUSED;
 	}
 	if (from_stdin && isatty(0))
-		write_str(2, "Paste the private key, then press Ctrl-D on a line of its own:\n");
+		tty_write(2, "Paste the private key, then press Ctrl-D on a line of its own:\n");
 	r = read_all(fd, &in);
 	if (!from_stdin)
 		close(fd);

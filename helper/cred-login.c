@@ -10,18 +10,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cred.h"
 #include "cred-args.h"
+#include "cred-tty.h"
 #include "msg.h"
 #include "rules.h"
 
@@ -174,19 +173,8 @@ static int url_target(struct gcb_call *call, const struct cred_verb *v,
 			 "https://bitbucket.org/acme/", target_strerror(r));
 		return cred_args_misuse(v, why);
 	}
-	if (t->product == PRODUCT_NONE) {
-		char host[300];
-
-		if (t->port)
-			snprintf(host, sizeof(host), "%s:%u", t->host, t->port);
-		else
-			snprintf(host, sizeof(host), "%s", t->host);
-		msg_error("'%s' is not bitbucket.org or a declared Data Center "
-			  "host; if it is a Bitbucket Data Center server, declare "
-			  "it with 'git config --global --add "
-			  "bitbucket.dataCenterHost %s' and try again", host, host);
-		return EXIT_REFUSED;
-	}
+	if (t->product == PRODUCT_NONE)
+		return tty_not_bitbucket(t);
 	if (!strcmp(t->protocol, "ssh")) {
 		msg_error("'%s' is an SSH URL, and tokens are for https; give the "
 			  "https URL of the same host, account or repository (SSH "
@@ -206,130 +194,12 @@ static int url_target(struct gcb_call *call, const struct cred_verb *v,
 
 /* ---- reading from the person ---- */
 
-static int tty_fd = -1;
-static struct termios tty_saved;
-static volatile sig_atomic_t tty_echo_off;
-static struct sigaction old_actions[6];
-static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGALRM };
-
-/* Put the terminal back, then die of the signal as we would have. */
-static void tty_signal(int sig)
-{
-	if (tty_echo_off)
-		tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
-	tty_echo_off = 0;
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static int echo_off(int fd)
-{
-	struct termios t;
-	struct sigaction sa;
-
-	if (tcgetattr(fd, &tty_saved) != 0)
-		return -1;
-	tty_fd = fd;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = tty_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
-		sigaction(caught[i], &sa, &old_actions[i]);
-	t = tty_saved;
-	t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	t.c_lflag |= ICANON;
-	tty_echo_off = 1;
-	if (tcsetattr(fd, TCSAFLUSH, &t) != 0) {
-		tty_echo_off = 0;
-		return -1;
-	}
-	return 0;
-}
-
-static void echo_restore(void)
-{
-	if (tty_echo_off)
-		tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
-	tty_echo_off = 0;
-	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
-		sigaction(caught[i], &old_actions[i], NULL);
-}
-
-enum { LINE_OK = 0, LINE_EOF = 1, LINE_TOO_LONG = -1, LINE_ERROR = -2 };
-
-/*
- * One line from fd, byte by byte (no stdio buffer keeps a copy), without
- * its "\n" or "\r\n".  LINE_EOF when nothing at all could be read.
- */
-static int read_line(int fd, struct sbuf *sb)
-{
-	int got = 0;
-
-	sbuf_reset(sb);
-	for (;;) {
-		char c;
-		ssize_t n = read(fd, &c, 1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return LINE_ERROR;
-		if (n == 0)
-			break;
-		got = 1;
-		if (c == '\n')
-			break;
-		if (sbuf_addch(sb, c) != 0) {
-			sbuf_reset(sb);
-			c = 0;
-			return LINE_TOO_LONG;
-		}
-		c = 0;
-	}
-	if (sb->len > 0 && sb->buf[sb->len - 1] == '\r')
-		sb->buf[--sb->len] = '\0';
-	return got ? LINE_OK : LINE_EOF;
-}
-
-static void write_str(int fd, const char *s)
-{
-	size_t len = strlen(s);
-
-	while (len > 0) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		s += n;
-		len -= (size_t)n;
-	}
-}
-
-/* Prompt on fd and read a line with echo off (when fd is a terminal). */
-static int read_hidden(int in, int out, const char *prompt, struct sbuf *sb)
-{
-	int r, hidden;
-
-	/* echo off before the prompt: whatever is typed after it stays hidden */
-	hidden = isatty(in) && echo_off(in) == 0;
-	if (isatty(in))
-		write_str(out, prompt);	/* nobody reads a prompt in a pipe */
-	r = read_line(in, sb);
-	if (hidden) {
-		echo_restore();
-		write_str(out, "\n");
-	}
-	return r;
-}
-
 static int read_token_error(int r)
 {
-	if (r == LINE_TOO_LONG)
+	if (r == TTY_TOO_LONG)
 		msg_error("the token is longer than %zu bytes; paste only the "
 			  "token", TOKEN_MAX);
-	else if (r == LINE_ERROR)
+	else if (r == TTY_ERROR)
 		msg_error("cannot read the token: %s; try again", strerror(errno));
 	return EXIT_REFUSED;
 }
@@ -503,9 +373,9 @@ int cmd_login(struct gcb_call *call)
 		in = out = tty;
 		if (!username[0] && !vals[L_USERNAME]) {
 			snprintf(prompt, sizeof(prompt), "Username for %s: ", where);
-			write_str(out, prompt);
-			r = read_line(in, &uline);
-			if (r != LINE_OK || uline.len == 0) {
+			tty_write(out, prompt);
+			r = tty_read_line(in, &uline);
+			if (r != TTY_OK || uline.len == 0) {
 				sbuf_free(&uline);
 				close(tty);
 				msg_error("no username given; type your Bitbucket "
@@ -518,12 +388,18 @@ int cmd_login(struct gcb_call *call)
 	}
 
 	snprintf(prompt, sizeof(prompt), "Token for %s: ", where);
-	r = read_hidden(in, out, prompt, &token);
+	r = tty_read_hidden(in, out, prompt, &token);
+	if (r == TTY_NO_ECHO) {
+		/* a pipe (nobody reads a prompt there), or no echo control */
+		if (isatty(in))
+			tty_write(out, prompt);
+		r = tty_read_line(in, &token);
+	}
 	if (tty >= 0)
 		close(tty);
-	if (r == LINE_EOF)
-		r = LINE_OK;	/* empty: the rules say so */
-	if (r != LINE_OK) {
+	if (r == TTY_EOF)
+		r = TTY_OK;	/* empty: the rules say so */
+	if (r != TTY_OK) {
 		sbuf_free(&token);
 		return read_token_error(r);
 	}
