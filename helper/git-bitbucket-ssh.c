@@ -458,11 +458,36 @@ static void *pick_key_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Keys older than bitbucket.keyMaxAge: one warning line a day, once the key
+ * has authenticated (a refused key gets its refusal, not this).  The new
+ * `warned` time is stored by last_used_thread() in the same update as
+ * last_used.
+ */
+static void age_warning(struct run *run, long long now)
+{
+	long long days;
+	char url[1200];
+
+	if (!ssh_key_age_warning_due(&run->key, now, run->cfg.key_max_age_days, &days))
+		return;
+	if (ssh_key_scope_url(&run->key, url, sizeof(url)) != 0)
+		snprintf(url, sizeof(url), "URL");
+	msg_warn("key '%s' is %lld day%s old (bitbucket.keyMaxAge is %ld); rotate it: "
+		 "git-credential-bitbucket key generate --scope %s NEWNAME, add its public "
+		 "key to Bitbucket, then delete '%s' there and with "
+		 "git-credential-bitbucket key remove %s", run->key.name, days,
+		 days == 1 ? "" : "s", run->cfg.key_max_age_days, url, run->key.name,
+		 run->key.name);
+	run->key.warned = now;
+}
+
 /* Bookkeeping after authentication, in parallel with the transfer. */
 static void *last_used_thread(void *arg)
 {
 	struct run *run = arg;
 
+	/* last_used, and warned when age_warning() just set it: one D-Bus call */
 	run->key.last_used = (long long)time(NULL);
 	(void)ks_update(run->ks, &run->key, NULL);	/* never fail a fetch for it */
 	ks_close(run->ks);
@@ -556,6 +581,7 @@ static int connect_and_run(struct run *run)
 	sbuf_free(&run->pem);	/* the private key is not needed any more */
 	if (r != SSHC_OK)
 		return auth_error(run, r);
+	age_warning(run, (long long)time(NULL));
 	if (pthread_create(&update, NULL, last_used_thread, run) == 0)
 		updating = 1;
 	else

@@ -3,6 +3,7 @@
  */
 #include "ssh-key.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "rules.h"
@@ -105,4 +106,36 @@ int ssh_key_pick(struct keystore *ks, const struct target *t, const char *name,
 			return SSHKEY_OK;
 	}
 	return SSHKEY_ERR_NOT_FOUND;
+}
+
+int ssh_key_age_warning_due(const struct ks_item *it, long long now, long max_days,
+			    long long *age_days)
+{
+	long long age;
+
+	if (age_days != NULL)
+		*age_days = 0;
+	if (it->created <= 0 || now < it->created || max_days <= 0)
+		return 0;
+	age = now - it->created;
+	if (age_days != NULL)
+		*age_days = age / 86400;
+	if (age <= (long long)max_days * 86400)
+		return 0;	/* the same rule as `key list` flags */
+	if (it->warned > 0 && it->warned <= now && now - it->warned < SSH_KEY_WARN_INTERVAL)
+		return 0;
+	return 1;
+}
+
+int ssh_key_scope_url(const struct ks_item *it, char *buf, size_t len)
+{
+	char port[16] = "";
+	int v6 = strchr(it->host, ':') != NULL, w;
+
+	if (it->port != 0 && it->port != 22)
+		snprintf(port, sizeof(port), ":%u", it->port);
+	w = snprintf(buf, len, "ssh://git@%s%s%s%s/%s%s", v6 ? "[" : "", it->host,
+		     v6 ? "]" : "", port, it->scope,
+		     strchr(it->scope, '/') != NULL ? ".git" : "");
+	return w < 0 || (size_t)w >= len ? -1 : 0;
 }
