@@ -7,6 +7,10 @@ test_description='git-bitbucket-ssh: a 300 MB incompressible transfer, several t
 . "$TEST_DIRECTORY/lib-sshd.sh"
 
 sshd_prereq
+if [ -n "${GCB_VALGRIND:-}" ]; then
+	# 1.2 GB through valgrind takes far too long; t4010 clones under valgrind
+	test_skip_all "the 300 MB transfers are not run under valgrind (t4010 covers a clone)"
+fi
 
 # Each transfer gets this long; at loopback speed one takes a few seconds,
 # so only a stall (data stranded in libssh2 while poll() waits) reaches it.
