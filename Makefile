@@ -29,8 +29,7 @@ ifeq ($(SANITIZE),1)
 CFLAGS += $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 endif
-BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -Ikeystore -Ihelper $(WARN) \
-	-DGCB_MODDIR='"$(MODDIR)"' -DGCB_VERSION='"$(VERSION)"'
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -Ikeystore -Ihelper -I$(B) $(WARN)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 SECRET_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsecret-1 2>/dev/null)
@@ -68,6 +67,16 @@ all: $(PROGRAMS) $(MODULE) $(KEYS_MODULE)
 $(B)/%.o: %.c $(wildcard helper/*.h keystore/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(SECRET_CFLAGS) $(SSH2_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
+
+# Where the installed modules live and the version, compiled into the gate;
+# rewritten only when they change, so `make install PREFIX=...` after a
+# plain `make` rebuilds the gate with the right path.
+$(B)/gcb-build.h: FORCE
+	@mkdir -p $(B)
+	@printf '#define GCB_MODDIR "%s"\n#define GCB_VERSION "%s"\n' '$(MODDIR)' '$(VERSION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(B)/helper/git-credential-bitbucket.o: $(B)/gcb-build.h
 
 # The gate: reads git's request, decides whether the host is ours, and only
 # then loads the core module (libsecret, OpenSSL).  A request for another
@@ -145,4 +154,6 @@ clean:
 	rm -rf build build-asan git-credential-bitbucket git-bitbucket-ssh git-credential-bitbucket*.so
 	rm -f $(MANPAGES) Documentation/*.xml
 
-.PHONY: all units deps test asan valgrind bench demo doc install uninstall clean
+FORCE:
+
+.PHONY: FORCE all units deps test asan valgrind bench demo doc install uninstall clean
