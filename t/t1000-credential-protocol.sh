@@ -286,7 +286,7 @@ test_expect_success 'git stores after success: the same secret only updates last
 
 test_expect_success 'the helper cannot be core dumped' '
 	mkfifo fifo &&
-	(ulimit -c unlimited; cd "$TRASH/work" && exec "$helper" get <fifo >/dev/null 2>&1) &
+	{ (ulimit -c unlimited; cd "$TRASH/work" && exec "$helper" get <fifo >/dev/null 2>&1) & } &&
 	pid=$! &&
 	exec 7>fifo &&
 	sleep 0.2 &&
@@ -321,10 +321,19 @@ test_expect_success 'a locked keyring: get and store fail with one line, nothing
 '
 
 test_expect_success 'a daemon that dies mid-call: one line, exit 3, no hang' '
+	cat >bus-names.sh <<-\EOF &&
+	dbus-send --session --print-reply --dest=org.freedesktop.DBus \
+		/org/freedesktop/DBus org.freedesktop.DBus.ListNames | grep -c "string \":"
+	EOF
+	names="sh $PWD/bus-names.sh" &&
+	before=$($names) &&
 	kill -STOP $KEYRING_DAEMON_PID &&
-	(timeout 20 "$helper" get <req >out 2>err; echo $? >rc) &
+	{ (timeout 20 "$helper" get <req >out 2>err; echo $? >rc) & } &&
 	waiter=$! &&
-	sleep 0.5 &&
+	# wait until the helper is on the bus (slow under valgrind), then
+	# give it a moment to send its call to the stopped daemon
+	test_wait_for 15 "test \$($names) -gt $before" &&
+	sleep 0.3 &&
 	kill -KILL $KEYRING_DAEMON_PID &&
 	wait $waiter &&
 	KEYRING_DAEMON_PID= &&

@@ -136,13 +136,17 @@ test_expect_success 'OpenSSH itself runs for other hosts: its own error shows' '
 	test_grep "^ssh: Could not resolve hostname no-such-host.invalid" err
 '
 
+# Under valgrind /proc/self/exe is valgrind itself, so only the environment
+# marker (the next case) can catch the loop there.
+if [ -z "${GCB_VALGRIND:-}" ]; then
 test_expect_success 'git-bitbucket-ssh installed as ssh in PATH does not run itself' '
 	mkdir -p selfbin &&
-	ln -s "$(command -v git-bitbucket-ssh)" selfbin/ssh &&
+	ln -s "$GCB_BINDIR/git-bitbucket-ssh" selfbin/ssh &&
 	PATH="$PWD/selfbin:$PATH" test_must_fail_code 255 \
 		git-bitbucket-ssh git@no-such-host.invalid true 2>err &&
 	test_grep "^ssh: Could not resolve hostname" err
 '
+fi
 
 test_expect_success 'a wrapper named ssh that calls us back is caught, not looped' '
 	mkdir -p loopbin &&
