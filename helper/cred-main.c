@@ -424,8 +424,6 @@ int cmd_get(struct gcb_call *call)
 
 	if ((r = cred_open(&ks)) != 0)
 		return r;
-	/* a secret will most likely be read: the session starts meanwhile */
-	ks_prefetch_session(ks);
 	r = visit_candidates(ks, call->target, user && *user ? user : NULL,
 			     get_visit, &c, &locked);
 	if (r < 0) {
@@ -496,7 +494,6 @@ int cmd_store(struct gcb_call *call)
 	 * get returned: when the keyring already holds this very secret for
 	 * this user, only note that it was used.
 	 */
-	ks_prefetch_session(ks);
 	r = visit_candidates(ks, call->target, req->username, same_visit, &c,
 			     &locked);
 	if (r < 0) {

@@ -30,7 +30,6 @@
 struct keystore {
 	GDBusConnection *conn;
 	SecretService *service;		/* created on first need */
-	GThread *prefetch;		/* creating the service + session */
 };
 
 struct ks_list {
@@ -157,50 +156,15 @@ int ks_open(struct keystore **out)
 	return KS_OK;
 }
 
-static int join_prefetch(struct keystore *ks);
-
 void ks_close(struct keystore *ks)
 {
 	if (ks == NULL)
 		return;
-	join_prefetch(ks);
 	if (ks->service != NULL)
 		g_object_unref(ks->service);
 	if (ks->conn != NULL)
 		g_object_unref(ks->conn);
 	free(ks);
-}
-
-/* The background half of ks_prefetch_session(): the service with its session. */
-static gpointer prefetch_thread(gpointer data)
-{
-	(void)data;
-	return secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, NULL, NULL);
-}
-
-void ks_prefetch_session(struct keystore *ks)
-{
-	if (ks->service != NULL || ks->prefetch != NULL)
-		return;
-	ks->prefetch = g_thread_try_new("gcb-session", prefetch_thread, NULL, NULL);
-}
-
-/* Wait for the background service, if one was started; KS_OK if it is there. */
-static int join_prefetch(struct keystore *ks)
-{
-	SecretService *svc;
-
-	if (ks->prefetch == NULL)
-		return KS_ERR_NOT_FOUND;
-	svc = g_thread_join(ks->prefetch);
-	ks->prefetch = NULL;
-	if (svc == NULL)
-		return KS_ERR_NOT_FOUND;	/* the caller retries in the open */
-	if (ks->service != NULL)
-		g_object_unref(svc);
-	else
-		ks->service = svc;
-	return KS_OK;
 }
 
 /* The libsecret service proxy, needed for the encrypted transfer session. */
@@ -210,11 +174,6 @@ static int need_service(struct keystore *ks)
 
 	if (ks->service != NULL)
 		return KS_OK;
-	if (join_prefetch(ks) == KS_OK) {
-		g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(ks->service),
-						 CALL_TIMEOUT_MS);
-		return KS_OK;
-	}
 	ks->service = secret_service_get_sync(SECRET_SERVICE_NONE, NULL, &err);
 	if (ks->service == NULL)
 		return map_error(err);

@@ -77,14 +77,6 @@ struct ks_list;
 int ks_open(struct keystore **out);
 void ks_close(struct keystore *ks);
 
-/*
- * Start opening the encrypted transfer session in a background thread, so
- * that its key exchange (the costliest step of reading a secret) overlaps
- * with the searches that decide which secret to read.  Call it right after
- * ks_open() when a secret will most likely be read; ks_get_secret() and
- * ks_close() wait for it.
- */
-void ks_prefetch_session(struct keystore *ks);
 
 /*
  * Find items of our schema whose attributes equal every non-empty field of
