@@ -146,8 +146,14 @@ int cred_secret_parse(const struct sbuf *value, struct sbuf *password,
 	return have_password ? 0 : -1;
 }
 
+/*
+ * Besides the confidential fields, the value repeats two attributes, the
+ * username and the repos restriction, so that `get` can answer from the
+ * secret alone, without reading the item's attributes first.
+ */
 static int secret_compose(struct sbuf *out, const struct sbuf *password,
-			  long long expiry, const struct sbuf *oauth)
+			  long long expiry, const struct sbuf *oauth,
+			  const char *username, const char *repos)
 {
 	char num[32];
 
@@ -166,6 +172,33 @@ static int secret_compose(struct sbuf *out, const struct sbuf *password,
 		    sbuf_add(out, oauth->buf, oauth->len) != 0 ||
 		    sbuf_addch(out, '\n') != 0)
 			return -1;
+	}
+	if (sbuf_addstr(out, "username=") != 0 || sbuf_addstr(out, username) != 0 ||
+	    sbuf_addch(out, '\n') != 0 || sbuf_addstr(out, "repos=") != 0 ||
+	    sbuf_addstr(out, repos ? repos : "") != 0 || sbuf_addch(out, '\n') != 0)
+		return -1;
+	return 0;
+}
+
+/* A non-secret field of a token's value ("username", "repos"); 1 if present. */
+static int secret_field(const struct sbuf *value, const char *key, char *out,
+			size_t n)
+{
+	size_t kl = strlen(key);
+
+	for (size_t pos = 0; value->buf != NULL && pos < value->len;) {
+		const char *line = value->buf + pos;
+		const char *nl = memchr(line, '\n', value->len - pos);
+		size_t len = nl ? (size_t)(nl - line) : value->len - pos;
+
+		pos += len + 1;
+		if (len > kl && memcmp(line, key, kl) == 0 && line[kl] == '=') {
+			if (len - kl - 1 >= n)
+				return 0;
+			memcpy(out, line + kl + 1, len - kl - 1);
+			out[len - kl - 1] = '\0';
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -230,7 +263,7 @@ int cred_store_token(struct keystore *ks, const struct target *t,
 		snprintf(it.repos, sizeof(it.repos), "%s", repos);
 	it.created = now;
 	make_label(label, sizeof(label), it.kind, username, t);
-	if (secret_compose(&value, password, expiry, oauth) != 0) {
+	if (secret_compose(&value, password, expiry, oauth, username, repos) != 0) {
 		sbuf_free(&value);
 		msg_error("the secret is too large to store");
 		return EXIT_REFUSED;
@@ -266,9 +299,15 @@ static int covering_scopes(const struct target *t, char scopes[3][sizeof(((struc
 typedef int (*visit_fn)(struct keystore *ks, const struct ks_item *it,
 			void *ctx);
 
+/*
+ * With lazy set, the visitor gets items whose attributes were not read:
+ * only id and what the search pattern fixed (protocol, host, port, scope,
+ * and username when given); kind is "".  get reads the rest from the
+ * secret, one round trip instead of two.
+ */
 static int visit_candidates(struct keystore *ks, const struct target *t,
 			    const char *username, visit_fn fn, void *ctx,
-			    size_t *locked_total)
+			    int lazy, size_t *locked_total)
 {
 	char scopes[3][sizeof(t->scope)];
 	int n = covering_scopes(t, scopes);
@@ -293,7 +332,10 @@ static int visit_candidates(struct keystore *ks, const struct target *t,
 		for (size_t i = 0; i < ks_list_len(list); i++) {
 			struct ks_item it;
 
-			if ((r = ks_list_get(ks, list, i, &it)) != KS_OK) {
+			if (lazy) {
+				it = pat;
+				snprintf(it.id, sizeof(it.id), "%s", ks_list_id(list, i));
+			} else if ((r = ks_list_get(ks, list, i, &it)) != KS_OK) {
 				if (r == KS_ERR_NOT_FOUND)
 					continue;	/* deleted meanwhile */
 				ks_list_free(list);
@@ -334,20 +376,17 @@ static void logout_hint(const struct ks_item *it, char *buf, size_t len)
 		 it->scope);
 }
 
-static int get_visit(struct keystore *ks, const struct ks_item *it, void *vctx)
+static int get_visit(struct keystore *ks, const struct ks_item *lazy_it,
+		     void *vctx)
 {
 	struct get_ctx *c = vctx;
 	struct rule_result res;
+	struct ks_item full, *it = &full;
 	long long now = (long long)time(NULL);
 	char hint[1200], date[16];
 	int r;
 
-	if (it->repos[0]) {
-		/* a restricted secret needs the path (credential.useHttpPath) */
-		if (c->t->level != LEVEL_REPO ||
-		    rules_repos_match(it->repos, c->t->scope) != 1)
-			return 0;
-	}
+	full = *lazy_it;
 	if ((r = ks_get_secret(ks, it, &c->value)) != KS_OK) {
 		if (r == KS_ERR_NOT_FOUND)
 			return 0;
@@ -356,6 +395,30 @@ static int get_visit(struct keystore *ks, const struct ks_item *it, void *vctx)
 	if (cred_secret_parse(&c->value, &c->password, &c->expiry, &c->oauth) != 0) {
 		msg_warn("the keyring item '%s' is not a token this helper stored; skipped", it->id);
 		return 0;
+	}
+	/* username and repos travel in the value; older items: read attributes */
+	if (!secret_field(&c->value, "username", full.username, sizeof(full.username)) ||
+	    !secret_field(&c->value, "repos", full.repos, sizeof(full.repos)) ||
+	    full.username[0] == '\0') {
+		if ((r = ks_item_load(ks, lazy_it->id, &full)) != KS_OK)
+			return r == KS_ERR_NOT_FOUND ? 0 : -cred_keyring_error(r);
+	}
+	/* the user git named must be the owner (the search matched it) */
+	if (lazy_it->username[0] && strcmp(lazy_it->username, full.username) != 0)
+		return 0;
+	if (it->repos[0]) {
+		/* a restricted secret needs the path (credential.useHttpPath) */
+		if (c->t->level != LEVEL_REPO ||
+		    rules_repos_match(it->repos, c->t->scope) != 1)
+			return 0;
+	}
+	if (it->kind[0] == '\0') {
+		/* the kind the rules give it; a refused one says what it was stored as */
+		if (rules_check_secret(c->t, it->username, c->password.buf,
+				       c->password.len, now, &res) == 0)
+			snprintf(it->kind, sizeof(it->kind), "%s", res.kind);
+		else if ((r = ks_item_load(ks, lazy_it->id, &full)) != KS_OK)
+			return r == KS_ERR_NOT_FOUND ? 0 : -cred_keyring_error(r);
 	}
 	logout_hint(it, hint, sizeof(hint));
 	if (rules_check_expiry(c->expiry, now, &res) < 0) {
@@ -425,7 +488,7 @@ int cmd_get(struct gcb_call *call)
 	if ((r = cred_open(&ks)) != 0)
 		return r;
 	r = visit_candidates(ks, call->target, user && *user ? user : NULL,
-			     get_visit, &c, &locked);
+			     get_visit, &c, 1, &locked);
 	if (r < 0) {
 		r = -r;
 		goto out;
@@ -495,7 +558,7 @@ int cmd_store(struct gcb_call *call)
 	 * this user, only note that it was used.
 	 */
 	r = visit_candidates(ks, call->target, req->username, same_visit, &c,
-			     &locked);
+			     0, &locked);
 	if (r < 0) {
 		r = -r;
 		goto out;
@@ -564,7 +627,7 @@ int cmd_erase(struct gcb_call *call)
 	if ((r = cred_open(&ks)) != 0)
 		return r;
 	r = visit_candidates(ks, call->target, user && *user ? user : NULL,
-			     erase_visit, &c, &locked);
+			     erase_visit, &c, 0, &locked);
 	r = r < 0 ? -r : 0;
 	sbuf_free(&c.value);
 	sbuf_free(&c.stored);

@@ -391,6 +391,16 @@ static int load_item(struct keystore *ks, const char *path, struct ks_item *out)
 	return r;
 }
 
+const char *ks_list_id(const struct ks_list *list, size_t i)
+{
+	return list != NULL && i < list->n ? list->paths[i] : NULL;
+}
+
+int ks_item_load(struct keystore *ks, const char *id, struct ks_item *out)
+{
+	return load_item(ks, id, out);
+}
+
 int ks_list_get(struct keystore *ks, const struct ks_list *list, size_t i,
 		struct ks_item *out)
 {

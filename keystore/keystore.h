@@ -97,6 +97,10 @@ size_t ks_list_len(const struct ks_list *list);
 /* Load the i-th item's attributes into *out. */
 int ks_list_get(struct keystore *ks, const struct ks_list *list, size_t i,
 		struct ks_item *out);
+/* The i-th item's id (object path), without loading anything. */
+const char *ks_list_id(const struct ks_list *list, size_t i);
+/* Load the attributes of the item with this id. */
+int ks_item_load(struct keystore *ks, const char *id, struct ks_item *out);
 void ks_list_free(struct ks_list *list);
 
 /* Load the secret value of one item (it->id must be set). */
