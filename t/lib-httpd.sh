@@ -29,21 +29,6 @@ HTTPD_PID=
 HTTPD_GIT_HTTP_BACKEND=${HTTPD_GIT_HTTP_BACKEND:-$(git --exec-path)/git-http-backend}
 _httpd_atexit=
 
-# A port in 20000-60000 that nothing on this machine is using right now.
-_httpd_pick_port () {
-	local port hex i
-	for ((i = 0; i < 100; i++)); do
-		port=$((20000 + ((RANDOM << 15) | RANDOM) % 40001))
-		printf -v hex ':%04X ' "$port"
-		if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-			awk '{ print $2 " " $3 " " }' | grep -qF "$hex"; then
-			echo "$port"
-			return 0
-		fi
-	done
-	return 1
-}
-
 _httpd_write_config () {
 	cat >"$HTTPD_ROOT/lighttpd.conf" <<EOF
 server.modules = ( "mod_alias", "mod_auth", "mod_authn_file", "mod_setenv",
@@ -105,7 +90,7 @@ start_httpd () {
 	# The port may be taken between the check and the bind (e.g. by a
 	# test running in parallel); lighttpd then exits and we try another.
 	for ((attempt = 0; attempt < 10; attempt++)); do
-		port=$(_httpd_pick_port) || break
+		port=$(test_free_port) || break
 		_httpd_write_config "$port"
 		rm -f "$HTTPD_ROOT/error.log"
 		lighttpd -D -f "$HTTPD_ROOT/lighttpd.conf" \

@@ -102,20 +102,6 @@ EOF
 	chmod 0755 "$home" "$home/git-shell-commands"
 }
 
-_sshd_pick_port () {
-	local port hex i
-	for ((i = 0; i < 100; i++)); do
-		port=$((20000 + ((RANDOM << 15) | RANDOM) % 40001))
-		printf -v hex ':%04X ' "$port"
-		if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-			awk '{ print $2 " " $3 " " }' | grep -qF "$hex"; then
-			echo "$port"
-			return 0
-		fi
-	done
-	return 1
-}
-
 start_sshd () {
 	{ local -; set +x; } 2>/dev/null
 	local port try i line
@@ -145,7 +131,7 @@ start_sshd () {
 			[ "$try" = 0 ] || break
 			port=$SSHD_WANT_PORT
 		else
-			port=$(_sshd_pick_port) || return 1
+			port=$(test_free_port) || return 1
 		fi
 		{
 			echo "Port $port"

@@ -270,6 +270,22 @@ $_gcb_body
 	return 0
 }
 
+# A TCP port in 20000-60000 that nothing on this machine is using right
+# now (the servers retry with another one if the bind still fails).
+test_free_port () {
+	local port hex i
+	for ((i = 0; i < 100; i++)); do
+		port=$((20000 + ((RANDOM << 15) | RANDOM) % 40001))
+		printf -v hex ':%04X ' "$port"
+		if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+			awk '{ print $2 " " $3 " " }' | grep -qF "$hex"; then
+			echo "$port"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # For scripts that use these libraries without test cases (demo, bench):
 # end the script with status $1 (default 0), stopping what was started.
 script_done () {
