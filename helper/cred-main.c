@@ -18,6 +18,12 @@
 #include "msg.h"
 #include "rules.h"
 
+/*
+ * No keyring call may hang git: the bus connection must come up within
+ * OPEN_SECONDS (a stuck session bus), everything after within
+ * WATCHDOG_SECONDS (each D-Bus call also has its own 5 s timeout).
+ */
+#define OPEN_SECONDS 6
 #define WATCHDOG_SECONDS 30
 
 /* ---- shared helpers ---- */
@@ -25,9 +31,9 @@
 static void watchdog(int sig)
 {
 	static const char line[] =
-		": the keyring did not answer within 30 seconds; check that "
-		"your Secret Service (e.g. gnome-keyring-daemon) is running and "
-		"not waiting for a prompt\n";
+		": the keyring did not answer in time; check that your D-Bus "
+		"session and Secret Service (e.g. gnome-keyring-daemon) are running "
+		"and not waiting for a prompt\n";
 	const char *prog = msg_prog();
 
 	(void)sig;
@@ -79,9 +85,12 @@ int cred_open(struct keystore **ks)
 	int r;
 
 	signal(SIGALRM, watchdog);
-	alarm(WATCHDOG_SECONDS);
-	if ((r = ks_open(ks)) != KS_OK)
+	alarm(OPEN_SECONDS);
+	if ((r = ks_open(ks)) != KS_OK) {
+		alarm(0);
 		return cred_keyring_error(r);
+	}
+	alarm(WATCHDOG_SECONDS);
 	return 0;
 }
 
@@ -575,6 +584,18 @@ int cmd_store(struct gcb_call *call)
 			r = r == KS_OK ? 0 : cred_keyring_error(r);
 			goto out;
 		}
+	}
+	if (r == 1) {
+		/* same secret, new expiry: rewrite that item where it is */
+		struct target where = *call->target;
+
+		memcpy(where.scope, c.found.scope, sizeof(where.scope));
+		where.port = c.found.port;
+		r = cred_store_token(ks, &where, req->username, &req->password,
+				     req->password_expiry_utc,
+				     req->has_oauth ? &req->oauth_refresh_token : NULL,
+				     c.found.repos, NULL);
+		goto out;
 	}
 	r = cred_store_token(ks, call->target, req->username, &req->password,
 			     req->password_expiry_utc,

@@ -417,7 +417,39 @@ struct run {
 	char command[2200];
 };
 
+/*
+ * The keyring must answer within KEYRING_SECONDS: a session bus or Secret
+ * Service that hangs would otherwise hang git.  async-signal-safe.
+ */
+#define KEYRING_SECONDS 15
+
+static void keyring_watchdog(int sig)
+{
+	static const char line[] =
+		"git-bitbucket-ssh: the keyring did not answer within 15 seconds; check "
+		"that your D-Bus session and Secret Service (e.g. gnome-keyring-daemon) "
+		"are running and not waiting for a prompt\n";
+
+	(void)sig;
+	if (write(2, line, sizeof(line) - 1) < 0)
+		_exit(EXIT_LOCAL);
+	_exit(EXIT_LOCAL);
+}
+
+static int pick_key_watched(struct run *run);
+
 static int pick_key(struct run *run)
+{
+	int r;
+
+	signal(SIGALRM, keyring_watchdog);
+	alarm(KEYRING_SECONDS);
+	r = pick_key_watched(run);
+	alarm(0);
+	return r;
+}
+
+static int pick_key_watched(struct run *run)
 {
 	struct ssh_key_pick pick;
 	int r, want_write = run->cmd.verb == SSH_VERB_RECEIVE_PACK;
@@ -605,8 +637,21 @@ static int connect_and_run(struct run *run)
 		r = status;
 	}
 out:
-	if (updating)
-		pthread_join(update, NULL);
+	if (updating) {
+		/*
+		 * The transfer is over; the last-used note is a courtesy.  A
+		 * keyring that hangs must not turn a finished push into a hang.
+		 */
+		struct timespec deadline;
+
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += 5;
+		if (pthread_timedjoin_np(update, NULL, &deadline) != 0) {
+			/* still inside the keyring: leave without touching its state */
+			fflush(NULL);
+			_exit(r);
+		}
+	}
 	return r;
 }
 
@@ -616,8 +661,10 @@ static int run_bitbucket(struct run *run)
 	int r;
 
 	if (run->args.has_user && strcmp(run->args.user, "git") != 0) {
-		msg_error("refusing user '%s': Bitbucket's SSH user is always 'git' "
-			  "(use git@%s in the URL)", run->args.user, run->args.host);
+		/* never echo what follows a ':' there: it can be a password */
+		msg_error("refusing user '%.*s': Bitbucket's SSH user is always 'git' "
+			  "(use git@%s in the URL)", (int)strcspn(run->args.user, ":"),
+			  run->args.user, run->args.host);
 		return EXIT_LOCAL;
 	}
 	if (run->args.command_index == 0) {

@@ -178,12 +178,16 @@ out:
 	return r;
 }
 
+/* stdout's buffer is ours, so the answer (a token) can be wiped after use */
+static char out_buffer[65536];
+
 int main(int argc, char **argv)
 {
 	const struct verb *v;
 	int r;
 
 	harden();
+	setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
 	msg_set_prog("git-credential-bitbucket");
 	if (argc < 2) {
 		usage(stderr);
@@ -220,5 +224,6 @@ int main(int argc, char **argv)
 	}
 	if (fflush(stdout) != 0 && r == 0)
 		r = EXIT_REFUSED;
+	wipe(out_buffer, sizeof(out_buffer));
 	return r;
 }

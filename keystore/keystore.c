@@ -411,6 +411,17 @@ int ks_list_get(struct keystore *ks, const struct ks_list *list, size_t i,
 
 /* ---- secrets ---- */
 
+/*
+ * libsecret decrypts into buffers on this thread's stack that it does not
+ * clear; wipe the stack area the call used once it has returned.
+ */
+static void __attribute__((noinline)) scrub_stack(void)
+{
+	volatile char area[65536];
+
+	wipe((void *)area, sizeof(area));
+}
+
 int ks_get_secret(struct keystore *ks, const struct ks_item *it,
 		  struct sbuf *out)
 {
@@ -431,6 +442,7 @@ int ks_get_secret(struct keystore *ks, const struct ks_item *it,
 	data = secret_value_get(val, &len);
 	r = sbuf_add(out, data, len) == 0 ? KS_OK : KS_ERR_TOO_LONG;
 	secret_value_unref(val);
+	scrub_stack();
 	if (r != KS_OK)
 		sbuf_free(out);
 	return r;

@@ -291,11 +291,13 @@ test_expect_success 'the helper cannot be core dumped' '
 	exec 7>fifo &&
 	sleep 0.2 &&
 	test "$(awk "/^Name:/{print \$2}" /proc/$pid/status)" = "git-credential-" &&
+	cat /proc/$pid/limits >limits &&
 	kill -SEGV $pid;
 	exec 7>&-;
 	wait $pid;
 	ls "$TRASH/work" >files &&
-	test_grep ! "^core" files
+	test_grep ! "^core" files &&
+	test_grep "^Max core file size *0 *0 " limits
 '
 
 test_expect_success 'no session bus: one line, exit 3' '
@@ -303,6 +305,16 @@ test_expect_success 'no session bus: one line, exit 3' '
 	test_must_fail_code 3 env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR=/nonexistent "$helper" get <req >out 2>err &&
 	test_must_be_empty out &&
 	echo "git-credential-bitbucket: cannot reach the keyring: there is no D-Bus session bus; run this inside your desktop session, or start one with '\''dbus-run-session -- \$SHELL'\'' and a Secret Service such as gnome-keyring" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'a session bus that does not answer: one line, exit 3, within seconds' '
+	kill -STOP $KEYRING_BUS_PID &&
+	{ timeout 60 "$helper" get <req >out 2>err; echo $? >rc; } ;
+	kill -CONT $KEYRING_BUS_PID &&
+	test "$(cat rc)" = 3 &&
+	test_must_be_empty out &&
+	echo "git-credential-bitbucket: the keyring did not answer in time; check that your D-Bus session and Secret Service (e.g. gnome-keyring-daemon) are running and not waiting for a prompt" >expect &&
 	test_cmp expect err
 '
 

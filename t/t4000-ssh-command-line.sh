@@ -84,6 +84,12 @@ test_expect_success 'a user other than git is refused before anything else' '
 	test_grep "refusing user .root." err
 '
 
+test_expect_success 'a password in the user part of the URL is never echoed' '
+	test_must_fail_code 255 git-bitbucket-ssh alice:s3cret-pw@bitbucket.org "git-upload-pack '\''acme/repo.git'\''" 2>err &&
+	test_grep "refusing user .alice.: Bitbucket.s SSH user is always .git." err &&
+	test_grep ! "s3cret-pw" err
+'
+
 test_expect_success 'commands other than git-upload-pack/receive-pack/upload-archive are refused' '
 	test_must_fail_code 255 git-bitbucket-ssh git@bitbucket.org "ls -la" 2>err &&
 	test_grep "refusing the remote command: not git-upload-pack" err &&

@@ -255,6 +255,18 @@ test_expect_success 'a connection dropped mid-session is a failure (255), never 
 	test_grep "connection lost" drop-err
 '
 
+test_expect_success 'a session bus that does not answer: one line, 255, no hang' '
+	kill -STOP $KEYRING_BUS_PID &&
+	{ timeout 90 git ls-remote "$SSHD_URL/acme/widget.git" >out 2>err; echo $? >rc; } ;
+	kill -CONT $KEYRING_BUS_PID &&
+	test "$(cat rc)" != 124 &&
+	test "$(cat rc)" != 0 &&
+	test_must_be_empty out &&
+	test_grep "^git-bitbucket-ssh: the keyring did not answer within 15 seconds; " err &&
+	git ls-remote "$SSHD_URL/acme/widget.git" >out &&
+	test -s out
+'
+
 # One allocation inside GLib's D-Bus worker thread (a reply body kept on
 # the libsecret secret_service_get_secret_for_dbus_path_sync path: see
 # `valgrind git-credential-bitbucket key public NAME`) is reported as
