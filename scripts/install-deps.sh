@@ -13,7 +13,8 @@ build_pkgs="libsecret-1-dev libssh2-1-dev libssl-dev pkg-config gcc make"
 # dbus-bin: dbus-send (t/lib-keyring.sh); bsdutils: script; util-linux:
 # setsid; openssl and python3: used by some test scripts.
 test_pkgs="gnome-keyring dbus-daemon dbus-bin libsecret-tools git openssh-server
-openssh-client lighttpd valgrind hyperfine util-linux bsdutils tmux openssl python3"
+openssh-client lighttpd valgrind hyperfine util-linux bsdutils tmux openssl python3
+strace procps"
 
 want=all
 for arg in "$@"; do

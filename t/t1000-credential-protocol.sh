@@ -284,6 +284,34 @@ test_expect_success 'git stores after success: the same secret only updates last
 	test_grep ! "attribute.last_used = 0" items
 '
 
+test_expect_success 'a new expiry for a stored token rewrites that item in its own scope' '
+	printf "protocol=https\nhost=bitbucket.org\npath=exp2\nusername=hal\npassword=ATAThal\n\n" | "$helper" store &&
+	before=$(count) &&
+	later=$(( $(date +%s) + 40 * 86400 )) &&
+	printf "protocol=https\nhost=bitbucket.org\npath=exp2/repo.git\nusername=hal\npassword=ATAThal\npassword_expiry_utc=%s\n\n" "$later" |
+		"$helper" store &&
+	test "$(count)" = "$before" &&
+	secret-tool search --all xdg:schema org.bitbucket.credential username hal >items 2>&1 &&
+	test_grep "attribute.scope = exp2$" items &&
+	printf "protocol=https\nhost=bitbucket.org\npath=exp2/other.git\nusername=hal\n\n" | "$helper" get >out &&
+	test_grep "^password_expiry_utc=$later$" out
+'
+
+test_expect_success 'no program started along the way sees a token, in argv or environment' '
+	printf "protocol=https\nhost=git.example.com:8443\nusername=ivy\npassword=ivy-visible-token-1\n\n" >ivy-req &&
+	strace -f -qq -v -s 100000 -e trace=execve -o trace1 \
+		git -c credential.helper= -c credential.helper=bitbucket credential approve <ivy-req &&
+	test_grep "credential-bitbucket" trace1 &&
+	test_grep "\"git\", \"config\"" trace1 &&
+	test_grep ! "ivy-visible-token-1" trace1 &&
+	echo ATATivy-visible-token-2 >ivy-token &&
+	strace -f -qq -v -s 100000 -e trace=execve -o trace2 \
+		"$helper" login --username ivy --stdin https://bitbucket.org/ivyspace/ <ivy-token >out 2>err &&
+	test_grep "stored API token for ivy" out &&
+	test_grep "\"git\", \"config\"" trace2 &&
+	test_grep ! "ATATivy-visible-token-2" trace2
+'
+
 test_expect_success 'the helper cannot be core dumped' '
 	mkfifo fifo &&
 	{ (ulimit -c unlimited; cd "$TRASH/work" && exec "$helper" get <fifo >/dev/null 2>&1) & } &&
