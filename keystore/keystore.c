@@ -279,49 +279,36 @@ static int item_from_attributes(GVariant *attrs, struct ks_item *it)
 
 /* ---- search ---- */
 
-static GHashTable *pattern_table(const struct ks_item *p, unsigned flags)
-{
-	GHashTable *t = g_hash_table_new(g_str_hash, g_str_equal);
-	static char port[16];
-
-	g_hash_table_insert(t, "xdg:schema", (gpointer)KS_SCHEMA);
-	if (p->kind[0])
-		g_hash_table_insert(t, "kind", (gpointer)p->kind);
-	if (p->protocol[0])
-		g_hash_table_insert(t, "protocol", (gpointer)p->protocol);
-	if (p->host[0])
-		g_hash_table_insert(t, "host", (gpointer)p->host);
-	if (flags & KS_MATCH_PORT) {
-		snprintf(port, sizeof(port), "%u", p->port);
-		g_hash_table_insert(t, "port", port);
-	}
-	if (p->scope[0] || (flags & KS_MATCH_SCOPE))
-		g_hash_table_insert(t, "scope", (gpointer)p->scope);
-	if (p->username[0])
-		g_hash_table_insert(t, "username", (gpointer)p->username);
-	if (p->name[0])
-		g_hash_table_insert(t, "name", (gpointer)p->name);
-	return t;
-}
-
-static GVariant *table_variant(GHashTable *t)
+/* The SearchItems attributes: every non-empty field, widened by flags. */
+static GVariant *pattern_variant(const struct ks_item *p, unsigned flags)
 {
 	GVariantBuilder b;
-	GHashTableIter it;
-	gpointer k, v;
+	char port[16];
 
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
-	g_hash_table_iter_init(&it, t);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		g_variant_builder_add(&b, "{ss}", (const char *)k,
-				      (const char *)v);
+	g_variant_builder_add(&b, "{ss}", "xdg:schema", KS_SCHEMA);
+	if (p->kind[0])
+		g_variant_builder_add(&b, "{ss}", "kind", p->kind);
+	if (p->protocol[0])
+		g_variant_builder_add(&b, "{ss}", "protocol", p->protocol);
+	if (p->host[0])
+		g_variant_builder_add(&b, "{ss}", "host", p->host);
+	if (flags & KS_MATCH_PORT) {
+		snprintf(port, sizeof(port), "%u", p->port);
+		g_variant_builder_add(&b, "{ss}", "port", port);
+	}
+	if (p->scope[0] || (flags & KS_MATCH_SCOPE))
+		g_variant_builder_add(&b, "{ss}", "scope", p->scope);
+	if (p->username[0])
+		g_variant_builder_add(&b, "{ss}", "username", p->username);
+	if (p->name[0])
+		g_variant_builder_add(&b, "{ss}", "name", p->name);
 	return g_variant_builder_end(&b);
 }
 
 int ks_search(struct keystore *ks, const struct ks_item *pattern,
 	      unsigned flags, struct ks_list **out, size_t *locked_out)
 {
-	GHashTable *t;
 	GVariant *v;
 	gchar **unlocked = NULL, **locked = NULL;
 	struct ks_list *l;
@@ -330,13 +317,11 @@ int ks_search(struct keystore *ks, const struct ks_item *pattern,
 	*out = NULL;
 	if (locked_out != NULL)
 		*locked_out = 0;
-	t = pattern_table(pattern, flags);
 	/* one SearchItems call on the bus; paths only */
 	v = bus_call(ks, BUS_NAME, "/org/freedesktop/secrets",
 		     "org.freedesktop.Secret.Service", "SearchItems",
-		     g_variant_new("(@a{ss})", table_variant(t)),
+		     g_variant_new("(@a{ss})", pattern_variant(pattern, flags)),
 		     G_VARIANT_TYPE("(aoao)"), &r);
-	g_hash_table_unref(t);
 	if (v == NULL)
 		return r;
 	g_variant_get(v, "(^ao^ao)", &unlocked, &locked);
@@ -587,29 +572,28 @@ int ks_delete(struct keystore *ks, const struct ks_item *it)
 	return r;
 }
 
-int ks_update(struct keystore *ks, const struct ks_item *it,
-	      const char *label)
+/* Properties.Set of one item property. */
+static int set_property(struct keystore *ks, const char *id, const char *name,
+			GVariant *value)
 {
 	GVariant *v;
 	int r;
 
-	v = bus_call(ks, BUS_NAME, it->id, PROPS_IFACE, "Set",
-		     g_variant_new("(ssv)", ITEM_IFACE, "Attributes",
-				   item_attributes(it)),
-		     NULL, &r);
-	if (v == NULL)
+	v = bus_call(ks, BUS_NAME, id, PROPS_IFACE, "Set",
+		     g_variant_new("(ssv)", ITEM_IFACE, name, value), NULL, &r);
+	if (v != NULL)
+		g_variant_unref(v);
+	return r;
+}
+
+int ks_update(struct keystore *ks, const struct ks_item *it,
+	      const char *label)
+{
+	int r = set_property(ks, it->id, "Attributes", item_attributes(it));
+
+	if (r != KS_OK || label == NULL)
 		return r;
-	g_variant_unref(v);
-	if (label == NULL)
-		return KS_OK;
-	v = bus_call(ks, BUS_NAME, it->id, PROPS_IFACE, "Set",
-		     g_variant_new("(ssv)", ITEM_IFACE, "Label",
-				   g_variant_new_string(label)),
-		     NULL, &r);
-	if (v == NULL)
-		return r;
-	g_variant_unref(v);
-	return KS_OK;
+	return set_property(ks, it->id, "Label", g_variant_new_string(label));
 }
 
 const char *ks_strerror(int err)
