@@ -97,15 +97,11 @@ int cred_open(struct keystore **ks)
 struct config *cred_config(struct gcb_call *call)
 {
 	static struct config cfg;
-	static int loaded;
 
-	if (call->cfg != NULL)
-		return call->cfg;
-	if (!loaded) {
+	if (call->cfg == NULL) {
 		config_load(&cfg);
-		loaded = 1;
+		call->cfg = &cfg;
 	}
-	call->cfg = &cfg;
 	return call->cfg;
 }
 

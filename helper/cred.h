@@ -60,7 +60,9 @@ int cred_store_token(struct keystore *ks, const struct target *t,
 
 /*
  * The secret value of a token item: "password=...\n" plus optional
- * "password_expiry_utc=...\n" and "oauth_refresh_token=...\n".
+ * "password_expiry_utc=...\n" and "oauth_refresh_token=...\n", then
+ * "username=...\n" and "repos=...\n" (copies of those attributes, so get
+ * needs no attribute read; items stored before lack them).
  * Parse one back; the out sbufs are wiped by the caller.
  */
 int cred_secret_parse(const struct sbuf *value, struct sbuf *password,
