@@ -153,8 +153,10 @@ static int file_may_mention(const char *path)
 		}
 		n += (size_t)r;
 	}
-	/* a config file larger than we read: do not guess */
-	if (n == sizeof(buf) - 1) {
+	/* a config file larger than we read: do not guess.  `>=', not `==':
+	 * read() never returns more than asked, but only `>=' lets the
+	 * compiler see that buf[n] below is inside buf (GCC 14 warns). */
+	if (n >= sizeof(buf) - 1) {
 		close(fd);
 		return 1;
 	}
