@@ -109,8 +109,9 @@ start_sshd () {
 		echo "start_sshd: already started" >&2
 		return 1
 	fi
-	# the demo calls start_sshd without sshd_prereq: the git user too
-	id git >/dev/null 2>&1 || _sshd_git_user || return 1
+	# the demo calls start_sshd without sshd_prereq: the git user and its
+	# gcb-serve command are set up here too (idempotent)
+	_sshd_git_user || return 1
 	# the git user must reach $SSHD_ROOT: the trash directory is 0700
 	chmod 0711 "$TRASH" || return 1
 	mkdir -p "$SSHD_ROOT/repos" || return 1
