@@ -64,8 +64,13 @@ UNITS    = $(patsubst t/unit/%.c,$(B)/t/unit/%,$(UNIT_SRC))
 
 all: $(PROGRAMS) $(MODULE) $(KEYS_MODULE)
 
+# Checked when something is compiled, not when the Makefile is read: `make
+# test` and `make demo` install the libraries first, then build in a new make.
+PKGS_FOUND := $(shell $(PKG_CONFIG) --exists libsecret-1 libssh2 libcrypto 2>/dev/null && echo yes)
+need_pkgs = $(if $(PKGS_FOUND),,$(error pkg-config cannot find libsecret-1, libssh2 and libcrypto; run 'make deps' (as root) or 'sudo scripts/install-deps.sh --build', then make again))
+
 $(B)/%.o: %.c $(wildcard helper/*.h keystore/*.h) Makefile
-	@mkdir -p $(dir $@)
+	$(need_pkgs)@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(SECRET_CFLAGS) $(SSH2_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
 
 # Where the installed modules live and the version, compiled into the gate;
@@ -120,14 +125,17 @@ asan: deps
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
 		bash t/run-tests.sh $(T)
 
-valgrind: deps all units
+valgrind: deps
+	@$(MAKE) --no-print-directory all units
 	@GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) GCB_VALGRIND=1 \
 		bash t/run-tests.sh $(T)
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@bash scripts/bench.sh
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh
 
 MANPAGES = Documentation/git-credential-bitbucket.1 Documentation/git-bitbucket-ssh.1
