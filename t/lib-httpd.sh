@@ -12,6 +12,9 @@
 #				commit on main, push allowed
 #	httpd_count_status CODE	number of access-log lines with status CODE
 #
+# Set HTTPD_REALM before start_httpd for another Basic realm than
+# "Bitbucket test" (a Bitbucket Data Center server says "Atlassian
+# Bitbucket"; git >= 2.41 passes it to helpers as wwwauth[]).
 # Variables: HTTPD_ROOT ($TRASH/httpd), HTTPD_PORT, HTTPD_URL
 # (http://127.0.0.1:PORT/auth), HTTPD_PID.  Everything under /auth/ needs
 # Basic auth and maps to $HTTPD_ROOT/repos, so the Data Center layout
@@ -27,6 +30,7 @@ HTTPD_PORT=
 HTTPD_URL=
 HTTPD_PID=
 HTTPD_GIT_HTTP_BACKEND=${HTTPD_GIT_HTTP_BACKEND:-$(git --exec-path)/git-http-backend}
+HTTPD_REALM=${HTTPD_REALM:-Bitbucket test}
 _httpd_atexit=
 
 _httpd_write_config () {
@@ -45,20 +49,24 @@ auth.backend = "plain"
 auth.backend.plain.userfile = "$HTTPD_ROOT/users"
 
 alias.url = ( "/auth/" => "$HTTPD_GIT_HTTP_BACKEND/" )
-\$HTTP["url"] =~ "^/auth/" {
-	cgi.assign = ( "" => "" )
-	setenv.add-environment = (
-		"GIT_PROJECT_ROOT" => "$HTTPD_ROOT/repos",
-		"GIT_HTTP_EXPORT_ALL" => "1",
-		"GIT_CONFIG_NOSYSTEM" => "1",
-		"HOME" => "$HTTPD_ROOT"
-	)
-	auth.require = ( "" => (
-		"method" => "basic",
-		"realm" => "Bitbucket test",
-		"require" => "valid-user"
-	) )
-}
+# No \$HTTP["url"] block: lighttpd 1.4.79 evaluates url conditions again
+# once it has split the path-info off the aliased program (against "/auth",
+# which "^/auth/" does not match), and then serves git-http-backend as a
+# static file.  Each module's own match needs no condition: cgi.assign
+# matches the end of the physical path (the program), auth.require a URL
+# prefix; both are the same on lighttpd 1.4.69 and 1.4.79.
+cgi.assign = ( "/git-http-backend" => "" )
+setenv.add-environment = (
+	"GIT_PROJECT_ROOT" => "$HTTPD_ROOT/repos",
+	"GIT_HTTP_EXPORT_ALL" => "1",
+	"GIT_CONFIG_NOSYSTEM" => "1",
+	"HOME" => "$HTTPD_ROOT"
+)
+auth.require = ( "/auth/" => (
+	"method" => "basic",
+	"realm" => "$HTTPD_REALM",
+	"require" => "valid-user"
+) )
 EOF
 }
 
