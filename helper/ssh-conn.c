@@ -1,16 +1,18 @@
 /*
  * ssh-conn.c - the SSH transport: libssh2 (OpenSSL backend), one session,
- * one channel, one command.  Correct on libssh2 1.10 and 1.11.
+ * one channel, one command.  Correct on libssh2 1.10 and 1.11, and uses
+ * what later versions add when they are present (looked up at run time).
  */
 #include "ssh-conn.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include <libssh2.h>
+#include <openssl/crypto.h>
 
 #include "secret.h"
 
@@ -30,101 +33,63 @@
 /* What we ask of the pipe to git: Linux's limit for unprivileged processes (pipe-max-size). */
 #define OUT_PIPE_SIZE (1 << 20)
 
-/* SSH message numbers (RFC 4254) seen by the allocator watch below. */
-#define MSG_CHANNEL_OPEN_CONFIRMATION 91
-#define MSG_CHANNEL_REQUEST 98
-
 /*
- * What arrived from the server, seen as libssh2 frees each packet it has
- * handled.  libssh2 has no way to ask whether an exit-status arrived:
- * libssh2_channel_get_exit_status() returns 0 for "exited 0" and for "never
- * said".  Every incoming payload goes through our allocator, starting with
- * its message number, so the free hook can tell.  If the hook never sees the
- * channel-open confirmation (a libssh2 that handles packets differently),
- * `works` stays 0 and the pump falls back to "closed cleanly by the
- * server", which still keeps a dropped connection from looking like success.
+ * libssh2_channel_has_exit_status() (libssh2 1.12 and later), looked up
+ * when the channel ends; see remote_status().
  */
-struct watch {
-	int works;		/* saw SSH_MSG_CHANNEL_OPEN_CONFIRMATION */
-	int exit_status;	/* saw an "exit-status" channel request */
-	int exit_signal;	/* saw an "exit-signal" channel request */
-};
+typedef int (*has_exit_status_fn)(LIBSSH2_CHANNEL *channel);
 
 struct ssh_conn {
 	LIBSSH2_SESSION *session;
 	LIBSSH2_CHANNEL *channel;
 	int fd;
 	int libssh2_started;
-	struct watch watch;
 	char detail[256];
 };
 
-/* --- allocator: sizes kept in front, everything wiped on free ----------- */
+/* --- allocator: everything libssh2 frees is wiped ---------------------- */
 
-struct alloc_head {
-	size_t size;
-	size_t pad;	/* keep the payload 16-byte aligned */
-};
-
+/*
+ * Plain malloc() pointers, wiped over their whole usable size on free and
+ * on realloc.  libssh2 does not always give back what it took through us:
+ * 1.11.1 frees some buffers that it allocated with these functions with
+ * plain free() or OPENSSL_clear_free() (gen_publickey_from_ec_evp,
+ * _libssh2_ecdsa_sign; libssh2 issue #1828), so a pointer that is not
+ * malloc()'s own - one behind a size header - aborts in free().  The size
+ * to wipe comes from malloc_usable_size() (glibc's public API, also
+ * provided by ASan and valgrind), never from anything we keep next to the
+ * block.  Those few buffers libssh2 frees itself miss the wipe; what
+ * OPENSSL_clear_free() gets is cleared by OpenSSL.
+ */
 static void *ssh_alloc(size_t count, void **abstract)
 {
-	struct alloc_head *h;
-
 	(void)abstract;
-	if (count > SIZE_MAX - sizeof(*h) || (h = malloc(sizeof(*h) + count)) == NULL)
-		return NULL;
-	h->size = count;
-	return h + 1;
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void watch_payload(struct watch *w, const unsigned char *p, size_t n)
-{
-	if (w == NULL || n < 1)
-		return;
-	if (p[0] == MSG_CHANNEL_OPEN_CONFIRMATION && n >= 17) {
-		w->works = 1;
-	} else if (p[0] == MSG_CHANNEL_REQUEST && n >= 9 + 11) {
-		/* byte 98, uint32 channel, string request-type, ... */
-		if (get_u32(p + 5) != 11)
-			return;
-		if (memcmp(p + 9, "exit-status", 11) == 0)
-			w->exit_status = 1;
-		else if (memcmp(p + 9, "exit-signal", 11) == 0)
-			w->exit_signal = 1;
-	}
+	return malloc(count ? count : 1);
 }
 
 static void ssh_free(void *ptr, void **abstract)
 {
-	struct alloc_head *h;
-
+	(void)abstract;
 	if (ptr == NULL)
 		return;
-	h = (struct alloc_head *)ptr - 1;
-	watch_payload(abstract ? *abstract : NULL, ptr, h->size);
-	wipe(ptr, h->size);	/* decrypted payloads, key material */
-	free(h);
+	wipe(ptr, malloc_usable_size(ptr));	/* decrypted payloads, key material */
+	free(ptr);
 }
 
 static void *ssh_realloc(void *ptr, size_t count, void **abstract)
 {
-	struct alloc_head *h;
+	size_t old;
 	void *n;
 
 	if (ptr == NULL)
 		return ssh_alloc(count, abstract);
-	h = (struct alloc_head *)ptr - 1;
+	old = malloc_usable_size(ptr);
 	if ((n = ssh_alloc(count, abstract)) == NULL)
 		return NULL;
-	memcpy(n, ptr, h->size < count ? h->size : count);
-	/* not a packet being handled: wipe without watching */
-	wipe(ptr, h->size);
-	free(h);
+	/* never realloc(): it could move the data and leave the old block unwiped */
+	memcpy(n, ptr, old < count ? old : count);
+	wipe(ptr, old);
+	free(ptr);
 	return n;
 }
 
@@ -232,7 +197,7 @@ int sshc_new(struct ssh_conn **out)
 	if (libssh2_init(0) != 0)
 		goto out;
 	c->libssh2_started = 1;
-	c->session = libssh2_session_init_ex(ssh_alloc, ssh_free, ssh_realloc, &c->watch);
+	c->session = libssh2_session_init_ex(ssh_alloc, ssh_free, ssh_realloc, NULL);
 	if (c->session == NULL)
 		goto out;
 #if LIBSSH2_VERSION_NUM >= 0x010b01
@@ -594,6 +559,36 @@ static void grow_pipe(int fd)
 #endif
 }
 
+/*
+ * The remote command's exit status, once the channel is closed and no
+ * exit-signal came.  libssh2_channel_get_exit_status() returns 0 both for
+ * "exited 0" and for "the server never said".  libssh2 1.12 adds
+ * libssh2_channel_has_exit_status(); it is looked up in the running
+ * library, so a newer libssh2 than the one we were built with is used when
+ * present.  Without it (1.10, 1.11) a 0 is taken as it is: the server sent
+ * EOF and closed the channel in order (a dropped connection is
+ * SSHC_ERR_LOST before we get here), but a server that closes the channel
+ * of a command still running (OpenSSH's ChannelTimeout) cannot be told
+ * from a command that exited 0.
+ */
+static int remote_status(struct ssh_conn *c, int *status)
+{
+	has_exit_status_fn has;
+
+	has = (has_exit_status_fn)dlsym(RTLD_DEFAULT, "libssh2_channel_has_exit_status");
+	if (has != NULL && !has(c->channel)) {
+		snprintf(c->detail, sizeof(c->detail), "the server sent no exit status");
+		return SSHC_ERR_NO_STATUS;
+	}
+	*status = libssh2_channel_get_exit_status(c->channel);
+	return SSHC_OK;
+}
+
+int sshc_exit_status_known(void)
+{
+	return dlsym(RTLD_DEFAULT, "libssh2_channel_has_exit_status") != NULL;
+}
+
 /* Wait on the socket only, for the end of the channel. */
 static int finish_wait(struct ssh_conn *c)
 {
@@ -707,15 +702,9 @@ int sshc_pump(struct ssh_conn *c, int in_fd, int out_fd, int err_fd, int *status
 		r = SSHC_ERR_SIGNAL;
 		goto out;
 	}
-	if (c->watch.works && !c->watch.exit_status) {
-		snprintf(c->detail, sizeof(c->detail), "%s",
-			 c->watch.exit_signal ? "exit-signal without a name" :
-			 "the server sent no exit status");
-		r = c->watch.exit_signal ? SSHC_ERR_SIGNAL : SSHC_ERR_NO_STATUS;
+	if ((r = remote_status(c, status)) != SSHC_OK)
 		goto out;
-	}
 	/* success */
-	*status = libssh2_channel_get_exit_status(c->channel);
 	r = SSHC_OK;
 out:
 	if (sig != NULL)
@@ -772,4 +761,10 @@ const char *sshc_libssh2_version(void)
 	const char *v = libssh2_version(0);
 
 	return v ? v : "unknown";
+}
+
+/* libssh2's crypto backend: OpenSSL, as built (see the Makefile). */
+const char *sshc_crypto_version(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION);
 }

@@ -255,6 +255,31 @@ test_expect_success 'a connection dropped mid-session is a failure (255), never 
 	test_grep "connection lost" drop-err
 '
 
+test_expect_success 'a remote command killed by a signal: 255 and its name, like ssh' '
+	mkfifo sig-in &&
+	{ sleep 60 >sig-in & } &&
+	writer=$! &&
+	{ git-bitbucket-ssh -p "$SSHD_PORT" git@127.0.0.1 \
+		"git-upload-pack '\''/acme/widget.git'\''" <sig-in >sig-out 2>sig-err & } &&
+	pid=$! &&
+	test_wait_for 10 "test -s sig-out" &&
+	remote=$(pgrep -u git -f "upload-pack.*$SSHD_ROOT/repos/acme/widget.git") &&
+	test -n "$remote" &&
+	kill -TERM $remote &&
+	{ wait "$pid"; rc=$?; } &&
+	kill "$writer" &&
+	test "$rc" = 255 &&
+	echo "git-bitbucket-ssh: git-upload-pack on 127.0.0.1 was killed by SIGTERM" >expect &&
+	test_cmp expect sig-err
+'
+
+test_expect_success 'a remote exit status of 0 is passed through as 0' '
+	printf "0000" | git-bitbucket-ssh -p "$SSHD_PORT" git@127.0.0.1 \
+		"git-upload-pack '\''/acme/widget.git'\''" >out 2>err &&
+	test_grep "refs/heads/main" out &&
+	test_must_be_empty err
+'
+
 test_expect_success 'a session bus that does not answer: one line, 255, no hang' '
 	kill -STOP $KEYRING_BUS_PID &&
 	{ timeout 90 git ls-remote "$SSHD_URL/acme/widget.git" >out 2>err; echo $? >rc; } ;
