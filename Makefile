@@ -15,6 +15,7 @@ BINDIR  ?= $(PREFIX)/bin
 LIBDIR  ?= $(PREFIX)/lib
 MODDIR  ?= $(LIBDIR)/git-credential-bitbucket
 MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
 CC      ?= cc
@@ -71,7 +72,7 @@ need_pkgs = $(if $(PKGS_FOUND),,$(error pkg-config cannot find libsecret-1, libs
 
 $(B)/%.o: %.c $(wildcard helper/*.h keystore/*.h) Makefile
 	$(need_pkgs)@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(SECRET_CFLAGS) $(SSH2_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SECRET_CFLAGS) $(SSH2_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
 
 # Where the installed modules live and the version, compiled into the gate;
 # rewritten only when they change, so `make install PREFIX=...` after a
@@ -81,7 +82,7 @@ $(B)/gcb-build.h: FORCE
 	@printf '#define GCB_MODDIR "%s"\n#define GCB_VERSION "%s"\n' '$(MODDIR)' '$(VERSION)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
-$(B)/helper/git-credential-bitbucket.o: $(B)/gcb-build.h
+$(B)/helper/git-credential-bitbucket.o $(B)/helper/git-bitbucket-ssh.o: $(B)/gcb-build.h
 
 # The gate: reads git's request, decides whether the host is ours, and only
 # then loads the core module (libsecret, OpenSSL).  A request for another
@@ -140,23 +141,31 @@ demo: deps
 
 MANPAGES = Documentation/git-credential-bitbucket.1 Documentation/git-bitbucket-ssh.1
 
-# man pages from the asciidoc sources (needs asciidoc-base, xmlto)
+# man pages from the asciidoc sources (asciidoc-base, xmlto, docbook-xsl:
+# scripts/install-deps.sh --build installs them)
 doc: $(MANPAGES)
 
 Documentation/%.1: Documentation/%.txt $(wildcard Documentation/*-*.txt)
 	PATH=/usr/bin:/bin:$$PATH a2x --doctype manpage --format manpage --no-xmllint -D Documentation $<
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MODDIR) $(DESTDIR)$(MANDIR)/man1
+COMPLETION = helper/completion/git-credential-bitbucket.bash
+
+# Installs the man pages too (git help credential-bitbucket reads them): a
+# missing a2x stops here with make's error instead of a silent skip.
+install: all doc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MODDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(MODULE) $(KEYS_MODULE) $(DESTDIR)$(MODDIR)/
-	for m in $(MANPAGES); do if [ -f "$$m" ]; then install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/; fi; done
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/git-credential-bitbucket
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/git-credential-bitbucket $(DESTDIR)$(BINDIR)/git-bitbucket-ssh
 	rm -f $(DESTDIR)$(MODDIR)/git-credential-bitbucket.so $(DESTDIR)$(MODDIR)/git-credential-bitbucket-keys.so
 	-rmdir $(DESTDIR)$(MODDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/git-credential-bitbucket.1 $(DESTDIR)$(MANDIR)/man1/git-bitbucket-ssh.1
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/git-credential-bitbucket
 
 clean:
 	rm -rf build build-asan git-credential-bitbucket git-bitbucket-ssh git-credential-bitbucket*.so

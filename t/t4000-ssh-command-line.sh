@@ -40,6 +40,37 @@ test_expect_success 'git uses the wrapper with a port (the ssh variant, not "sim
 	test_grep ! "ssh variant .simple. does not support setting port" err
 '
 
+test_expect_success '--version: the program, libssh2 and OpenSSL versions, exit 0, no keyring' '
+	DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent git-bitbucket-ssh --version >out 2>err &&
+	test_must_be_empty err &&
+	test $(wc -l <out) = 3 &&
+	sed -n 1p out >line1 &&
+	test_grep -E "^git-bitbucket-ssh [^ ]+$" line1 &&
+	sed -n 2p out >line2 &&
+	test_grep -E "^libssh2 1\.[0-9]+\.[0-9]+" line2 &&
+	sed -n 3p out >line3 &&
+	test_grep -E "^OpenSSL [0-9]+\.[0-9]+\.[0-9]+" line3
+'
+
+test_expect_success '--help: the usage on stdout, exit 0' '
+	git-bitbucket-ssh --help >out 2>err &&
+	test_must_be_empty err &&
+	test_grep "^usage: git-bitbucket-ssh \[-G\] \[-4|-6\] \[-p PORT\] \[-i KEYNAME\]" out &&
+	test_grep "^       git-bitbucket-ssh --version | --help$" out &&
+	test_grep "^Exit status: the remote command.s; 255 for" out
+'
+
+test_expect_success '--version and --help take nothing else: one line, 255' '
+	test_must_fail_code 255 git-bitbucket-ssh --version git@bitbucket.org >out 2>err &&
+	test_must_be_empty out &&
+	echo "git-bitbucket-ssh: --version takes no arguments" >expect &&
+	test_cmp expect err &&
+	test_must_fail_code 255 git-bitbucket-ssh --help x >out 2>err &&
+	test_must_be_empty out &&
+	echo "git-bitbucket-ssh: --help takes no arguments" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'an unknown option is refused by name with 255' '
 	test_must_fail_code 255 git-bitbucket-ssh -v git@bitbucket.org "git-upload-pack '\''a/b.git'\''" 2>err &&
 	test_grep "^git-bitbucket-ssh: option .-v. is not supported" err &&
