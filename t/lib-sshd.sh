@@ -18,6 +18,8 @@
 #				port 22), to FILE
 #				(default $HOME/.ssh/known_hosts)
 #	sshd_log_count ERE	number of log lines matching ERE
+#	libssh2_version		the libssh2 version git-bitbucket-ssh runs on
+#	libssh2_at_least X.Y	whether that is X.Y or later
 #
 # Variables: SSHD_ROOT ($TRASH/sshd), SSHD_PORT, SSHD_PID, SSHD_LOG,
 # SSHD_URL (ssh://git@ADDR:PORT).  Set before start_sshd: SSHD_ADDR (the
@@ -235,4 +237,23 @@ sshd_log_count () {
 	{ local -; set +x; } 2>/dev/null
 	grep -cE -- "$1" "$SSHD_LOG"
 	return 0
+}
+
+# The libssh2 that git-bitbucket-ssh runs on, as the library reports it
+# (git-bitbucket-ssh --version), never the package manager's idea of it.
+#	libssh2_version		print it, e.g. 1.11.1
+#	libssh2_at_least MAJOR.MINOR	true when it is that version or later
+libssh2_version () {
+	git-bitbucket-ssh --version | sed -n 's/^libssh2 \([0-9][0-9.]*\).*/\1/p'
+}
+
+libssh2_at_least () {
+	local have want
+	have=$(libssh2_version) || return 1
+	if [ -z "$have" ]; then
+		echo "libssh2_at_least: git-bitbucket-ssh --version names no libssh2" >&2
+		return 1
+	fi
+	want=$1
+	[ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -1)" = "$want" ]
 }

@@ -153,10 +153,7 @@ test_expect_success 'ecdsa: a generated key is accepted for clone and push' '
 	test_grep "Accepted publickey for git .* ECDSA " log
 '
 
-libssh2_version=$(dpkg-query -W -f '${Version}' libssh2-1 2>/dev/null || echo unknown)
-
-case $libssh2_version in
-1.10.*)
+if ! libssh2_at_least 1.11; then
 test_expect_success 'rsa on a default sshd: exit 255, one line saying libssh2 signs only with ssh-rsa' '
 	log_mark &&
 	test_must_fail_code 255 git-bitbucket-ssh -p "$SSHD_PORT" git@127.0.0.1 \
@@ -173,14 +170,36 @@ test_expect_success 'rsa on a default sshd: exit 255, one line saying libssh2 si
 	key_json rsa-key last_used >actual &&
 	test_cmp expect actual
 '
+
+test_expect_success 'rsa on an sshd that takes only rsa-sha2-512 and rsa-sha2-256: the SHA-1 refusal, and nothing cloned' '
+	stop_sshd &&
+	start_sshd "PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256" &&
+	sshd_trust_host_keys &&
+	log_mark &&
+	test_must_fail git clone "$SSHD_URL/acme/rsa.git" rsa-sha2-only 2>err &&
+	test_grep "^git-bitbucket-ssh: the server refused the RSA key .rsa-key. ($(cat rsa-key.fp)): libssh2 1\.10[^ ]* signs RSA keys with SHA-1 (ssh-rsa)" err &&
+	test ! -d rsa-sha2-only &&
+	log_since >log &&
+	test_grep "signature algorithm ssh-rsa not in PubkeyAcceptedAlgorithms" log
+'
 rsa_sshd_options="PubkeyAcceptedAlgorithms +ssh-rsa"
 rsa_title='rsa: a generated key is accepted for clone and push by an sshd that still allows ssh-rsa'
-;;
-*)
+else
+test_expect_success 'rsa on an sshd that takes only rsa-sha2-512 and rsa-sha2-256: clone works, no SHA-1 message' '
+	stop_sshd &&
+	start_sshd "PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256" &&
+	sshd_trust_host_keys &&
+	log_mark &&
+	git clone "$SSHD_URL/acme/rsa.git" rsa-sha2-only 2>err &&
+	test "$(cat rsa-sha2-only/README)" = acme/rsa.git &&
+	test_grep ! "SHA-1\|warning" err &&
+	log_since >log &&
+	test_grep "Accepted publickey for git .* RSA $(cat rsa-key.fp)" log &&
+	test_grep ! "Failed publickey" log
+'
 rsa_sshd_options="LogLevel VERBOSE"
 rsa_title='rsa: a generated key signs with rsa-sha2 (libssh2 >= 1.11) and is accepted for clone and push'
-;;
-esac
+fi
 
 test_expect_success "$rsa_title" '
 	stop_sshd &&
