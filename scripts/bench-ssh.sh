@@ -110,7 +110,7 @@ clone_ratio=$(ratio "$wc" "$oc")
 ls_ratio=$(ratio "$wl" "$ol")
 
 echo
-echo "libssh2 $(dpkg-query -W -f '${Version}' libssh2-1 2>/dev/null || echo '?'), $(ssh -V 2>&1), $(nproc) CPUs"
+echo "libssh2 $(libssh2_version || echo '?'), $(ssh -V 2>&1), $(nproc) CPUs"
 printf '%-34s %10s %10s %10s\n' "median seconds" wrapper openssh file://
 printf '%-34s %10s %10s %10s\n' "clone, 300 MB" "$wc" "$oc" "$fc"
 printf '%-34s %10s %10s %10s\n' "ls-remote, tiny repository" "$wl" "$ol" "-"
