@@ -42,7 +42,7 @@ SSL_LIBS      := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
 
 # pure code: no heavy libraries; the gate (git-credential-bitbucket) links only these
 PURE_SRC  = helper/credential.c helper/target.c helper/config.c helper/msg.c \
-	    helper/rules.c keystore/secret.c
+	    helper/rules.c helper/gitconfig.c keystore/secret.c
 KEYSTORE_SRC = keystore/keystore.c
 PEM_SRC   = $(filter-out keystore/secret.c keystore/keystore.c,$(wildcard keystore/*.c))
 CORE_SRC  = $(filter-out helper/cred-key.c,$(wildcard helper/cred-*.c))
@@ -110,7 +110,14 @@ $(B)/t/unit/%: t/unit/%.c t/unit/unit.h $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(SECRET_CFLAGS) $(SSL_CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) \
 		$(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS)
 
-units: $(UNITS)
+# programs only the tests run (t/helper/*.c), next to the unit tests
+TEST_HELPERS = $(patsubst t/helper/%.c,$(B)/t/unit/%,$(wildcard t/helper/*.c))
+
+$(B)/t/unit/gcb-%: t/helper/gcb-%.c $(PURE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+units: $(UNITS) $(TEST_HELPERS)
 
 deps:
 	@sh scripts/install-deps.sh
