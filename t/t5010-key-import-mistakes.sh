@@ -159,10 +159,12 @@ test_expect_success 'a PuTTY key' '
 '
 
 test_expect_success 'DSA keys, PEM and PKCS#8, are refused as too weak' '
-	ssh-keygen -q -t dsa -m PEM -N "" -f dsa.pem &&
+	# OpenSSH 10 cannot make DSA keys: t/fixtures keeps them
+	cp "$TEST_DIRECTORY/fixtures/dsa.pem" "$TEST_DIRECTORY/fixtures/dsa.p8" . &&
+	chmod 0600 dsa.pem dsa.p8 &&
 	grep -q "BEGIN DSA PRIVATE KEY" dsa.pem &&
 	refused "$MSG_DSA" dsa.pem &&
-	openssl pkcs8 -topk8 -nocrypt -in dsa.pem -out dsa.p8 &&
+	grep -q "BEGIN PRIVATE KEY" dsa.p8 &&
 	refused "$MSG_DSA" dsa.p8
 '
 
