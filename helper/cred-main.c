@@ -358,6 +358,30 @@ static int visit_candidates(struct keystore *ks, const struct target *t,
 	return 0;
 }
 
+/* ---- a Data Center server that was not declared ---- */
+
+/*
+ * The gate lets a server that is not declared through when it says it is
+ * Bitbucket Data Center (its realm, or the state[] our get left for
+ * store): 1 for such a request.
+ */
+static int undeclared_dc(struct gcb_call *call)
+{
+	const struct target *t = call->target;
+
+	return t->product == PRODUCT_DATACENTER &&
+	       target_product(t->host, t->port, &cred_config(call)->dc) !=
+		       PRODUCT_DATACENTER;
+}
+
+static void declare_hint(const struct target *t)
+{
+	msg_warn("%s says it is Bitbucket Data Center (realm \"%s\") but is not "
+		 "declared as one; declare it with 'git config --global --add "
+		 "bitbucket.dataCenterHost %s'", t->host, CREDENTIAL_DC_REALM,
+		 t->host);
+}
+
 /* ---- get ---- */
 
 struct get_ctx {
@@ -488,10 +512,21 @@ int cmd_get(struct gcb_call *call)
 	struct keystore *ks = NULL;
 	const char *user = call->req->username;
 	size_t locked = 0;
-	int r;
+	int undeclared = undeclared_dc(call), r;
 
+	/*
+	 * git sends store no wwwauth[]: for a server known by its realm
+	 * alone, leave a state[] that git >= 2.46 hands back with store and
+	 * erase.  The capability line goes first (git-credential(1)), and
+	 * only when git offered it.  Older git (2.41-2.45) will not tell
+	 * store, so the hint comes now.
+	 */
+	if (undeclared && (call->req->capabilities & CRED_CAPA_STATE))
+		fputs("capability[]=state\n", stdout);
+	else if (undeclared)
+		declare_hint(call->target);
 	if ((r = cred_open(&ks)) != 0)
-		return r;
+		goto out;
 	r = visit_candidates(ks, call->target, user && *user ? user : NULL,
 			     get_visit, &c, 1, &locked);
 	if (r < 0) {
@@ -508,6 +543,8 @@ int cmd_get(struct gcb_call *call)
 	}
 	r = 0;	/* nothing stored: git asks the next helper or the person */
 out:
+	if (undeclared && (call->req->capabilities & CRED_CAPA_STATE))
+		credential_write_dc_state(stdout, call->req);
 	sbuf_free(&c.value);
 	sbuf_free(&c.password);
 	sbuf_free(&c.oauth);
@@ -555,6 +592,11 @@ int cmd_store(struct gcb_call *call)
 		return 0;
 	if (memchr(req->username, '\n', strlen(req->username)) != NULL)
 		return 0;
+	/* whoever made an ephemeral credential says it must not be kept */
+	if (req->ephemeral)
+		return 0;
+	if (undeclared_dc(call))
+		declare_hint(call->target);
 	if ((r = cred_open(&ks)) != 0)
 		return r;
 	/*

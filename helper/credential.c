@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 void credential_clear(struct credential *c)
@@ -17,9 +18,11 @@ void credential_clear(struct credential *c)
 	free_wiped(c->username);
 	sbuf_free(&c->password);
 	sbuf_free(&c->oauth_refresh_token);
-	c->protocol = c->host = c->path = c->username = NULL;
+	free(c->state);
+	c->protocol = c->host = c->path = c->username = c->state = NULL;
 	c->password_expiry_utc = 0;
-	c->has_password = c->has_oauth = 0;
+	c->has_password = c->has_oauth = c->ephemeral = c->dc_realm = 0;
+	c->capabilities = 0;
 }
 
 static int set_str(char **dst, const char *v, size_t len)
@@ -133,6 +136,90 @@ static long long parse_expiry(const char *v, size_t len)
 	return n;
 }
 
+/* ---- WWW-Authenticate (RFC 9110 11.6.1) ---- */
+
+static int is_tchar(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static size_t skip_ws(const char *s, size_t i, size_t len)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i;
+}
+
+/*
+ * Walks challenges and their parameters:
+ *	challenge  = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
+ *	auth-param = token BWS "=" BWS ( token / quoted-string )
+ * A token not followed by "=" is a scheme (or a token68); what cannot be
+ * read is skipped up to the next comma.  A quoted-string is read whole, so
+ * realm="..." inside another parameter's value never counts.
+ */
+int credential_challenge_has_realm(const char *s, size_t len, const char *realm)
+{
+	size_t rl = strlen(realm), i = 0;
+
+	while (i < len) {
+		size_t name = i, name_len, vstart, vlen = 0;
+		int match = 1;
+
+		while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == ','))
+			i++;
+		name = i;
+		while (i < len && is_tchar((unsigned char)s[i]))
+			i++;
+		name_len = i - name;
+		i = skip_ws(s, i, len);
+		if (name_len == 0 || i >= len || s[i] != '=') {
+			if (name_len == 0)	/* not a token: skip to the next item */
+				while (i < len && s[i] != ',')
+					i++;
+			continue;	/* a scheme, or a token68 */
+		}
+		i = skip_ws(s, i + 1, len);
+		if (i < len && s[i] == '"') {
+			/* quoted-string: compare while unescaping */
+			for (i++; i < len && s[i] != '"'; i++, vlen++) {
+				if (s[i] == '\\' && i + 1 < len)
+					i++;
+				if (vlen >= rl || s[i] != realm[vlen])
+					match = 0;
+			}
+			if (i < len)
+				i++;	/* closing quote */
+			else
+				match = 0;	/* unterminated: not a value */
+		} else {
+			vstart = i;
+			while (i < len && is_tchar((unsigned char)s[i]))
+				i++;
+			vlen = i - vstart;
+			match = vlen == rl && memcmp(s + vstart, realm, rl) == 0;
+		}
+		if (name_len == 5 && strncasecmp(s + name, "realm", 5) == 0 &&
+		    match && vlen == rl)
+			return 1;
+		/* anything after the value up to the next comma is not ours */
+		while (i < len && s[i] != ',')
+			i++;
+	}
+	return 0;
+}
+
+static int is_true(const char *v, size_t len)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (len == strlen(yes[i]) && strncasecmp(v, yes[i], len) == 0)
+			return 1;
+	return 0;
+}
+
 /* One "key=value" line (no newline). */
 static int parse_line(struct credential *c, const char *line, size_t len)
 {
@@ -173,11 +260,58 @@ static int parse_line(struct credential *c, const char *line, size_t len)
 	}
 	if (KEY("url"))
 		return from_url(c, v, vl);
+	/*
+	 * Multi-valued keys (name[]): an empty value clears the list
+	 * (git-credential(1)).  Of wwwauth[] we keep only whether a challenge
+	 * names the Data Center realm.
+	 */
+	if (KEY("wwwauth[]")) {
+		if (vl == 0)
+			c->dc_realm = 0;
+		else if (credential_challenge_has_realm(v, vl, CREDENTIAL_DC_REALM))
+			c->dc_realm = 1;
+		return CRED_OK;
+	}
+	/*
+	 * capability[] (git >= 2.46): what git understands.  We note it and
+	 * echo back only "state", and only when we send a state[] (get for a
+	 * Data Center server known by its realm alone).  "authtype" is never
+	 * echoed: this helper keeps username and password, never an authtype
+	 * with a pre-encoded credential.  Capabilities we do not know are
+	 * discarded, as the protocol says.
+	 */
+	if (KEY("capability[]")) {
+		if (vl == 0)
+			c->capabilities = 0;
+		else if (vl == 8 && memcmp(v, "authtype", 8) == 0)
+			c->capabilities |= CRED_CAPA_AUTHTYPE;
+		else if (vl == 5 && memcmp(v, "state", 5) == 0)
+			c->capabilities |= CRED_CAPA_STATE;
+		return CRED_OK;
+	}
+	/* state[]: ours carry our prefix; other helpers' values are theirs */
+	if (KEY("state[]")) {
+		size_t pl = sizeof(CREDENTIAL_STATE_PREFIX) - 1;
+
+		if (vl == 0) {
+			free(c->state);
+			c->state = NULL;
+		} else if (vl >= pl && memcmp(v, CREDENTIAL_STATE_PREFIX, pl) == 0) {
+			return set_str(&c->state, v + pl, vl - pl);
+		}
+		return CRED_OK;
+	}
+	/* ephemeral: a credential that must not be kept (store ignores it) */
+	if (KEY("ephemeral")) {
+		c->ephemeral = is_true(v, vl);
+		return CRED_OK;
+	}
 #undef KEY
 	/*
-	 * Unknown keys are ignored on purpose: newer git sends capability[],
-	 * wwwauth[], state[], ephemeral, continue and more.  A helper that
-	 * rejects them would break with every git release.
+	 * Other unknown keys are ignored on purpose: newer git sends
+	 * authtype, credential (pre-encoded; wiped with the rest of the
+	 * input), continue and more, and later releases will add keys.  A
+	 * helper that rejects them would break with every git release.
 	 */
 	return CRED_OK;
 }
@@ -252,4 +386,23 @@ int credential_write(FILE *out, const char *key, const char *value, size_t len)
 	    fputc('\n', out) == EOF)
 		return -1;
 	return 0;
+}
+
+#define DC_STATE "datacenter="
+
+int credential_state_is_dc(const struct credential *c)
+{
+	size_t n = sizeof(DC_STATE) - 1;
+
+	return c->state != NULL && c->host != NULL &&
+	       strncmp(c->state, DC_STATE, n) == 0 &&
+	       strcasecmp(c->state + n, c->host) == 0;
+}
+
+int credential_write_dc_state(FILE *out, const struct credential *c)
+{
+	if (c->host == NULL || strchr(c->host, '\n') || strchr(c->host, '\r'))
+		return -1;
+	return fprintf(out, "state[]=" CREDENTIAL_STATE_PREFIX DC_STATE "%s\n",
+		       c->host) < 0 ? -1 : 0;
 }

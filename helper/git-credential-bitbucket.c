@@ -158,8 +158,15 @@ static int git_op(int argc, char **argv)
 	    TARGET_OK)
 		goto out;	/* not a host we can read: not ours */
 	if (t.product == PRODUCT_NONE) {
+		/*
+		 * A server that says it is Bitbucket Data Center (git >= 2.41
+		 * passes its realm in wwwauth[]; at store, git >= 2.46 hands
+		 * back the state[] our get left) is ours even when not declared.
+		 */
+		int by_realm = req.dc_realm || credential_state_is_dc(&req);
+
 		/* no configuration mentions bitbucket: not ours, no git process */
-		if (!config_may_mention_bitbucket())
+		if (!by_realm && !config_may_mention_bitbucket())
 			goto out;
 		config_load(&cfg);
 		have_cfg = 1;
@@ -167,6 +174,14 @@ static int git_op(int argc, char **argv)
 		if (target_from_parts(req.protocol, req.host, req.path, &cfg.dc,
 				      &t) != TARGET_OK)
 			goto out;
+		if (t.product == PRODUCT_NONE && by_realm) {
+			const char *self[1] = { req.host };
+			struct dc_hosts undeclared = { self, 1 };
+
+			if (target_from_parts(req.protocol, req.host, req.path,
+					      &undeclared, &t) != TARGET_OK)
+				goto out;
+		}
 	}
 	if (t.product == PRODUCT_NONE)
 		goto out;	/* another helper's business: stay silent */
