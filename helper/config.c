@@ -1,7 +1,9 @@
 /*
- * config.c - bitbucket.* settings through one `git config` process.
+ * config.c - bitbucket.* settings, read natively (gitconfig.h); one
+ * `git config` process only when the native reader hands a case back.
  */
 #include "config.h"
+#include "gitconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,15 +86,36 @@ static long parse_days(const char *v, long def)
 	return d;
 }
 
-int config_load(struct config *cfg)
+static int want_bitbucket(const char *name, void *arg)
+{
+	(void)arg;
+	return strncmp(name, "bitbucket.", 10) == 0;
+}
+
+/* One setting, in git's order (the last sshKey / keyMaxAge wins). */
+static void apply(struct config *cfg, const char *name, const char *val)
+{
+	if (strcasecmp(name, "bitbucket.datacenterhost") == 0) {
+		if (cfg->n_dc < CONFIG_MAX_DC_HOSTS && *val != '\0' &&
+		    (cfg->dc_names[cfg->n_dc] = strdup(val)) != NULL)
+			cfg->n_dc++;
+	} else if (strcasecmp(name, "bitbucket.sshkey") == 0) {
+		size_t vl = strlen(val);
+
+		if (vl < sizeof(cfg->ssh_key))
+			memcpy(cfg->ssh_key, val, vl + 1);
+	} else if (strcasecmp(name, "bitbucket.keymaxage") == 0) {
+		cfg->key_max_age_days = parse_days(val, 180);
+	}
+}
+
+/* What `git config -z --get-regexp ^bitbucket\.` prints, asked of git. */
+static int load_from_git(struct config *cfg)
 {
 	char *buf;
 	size_t len, off = 0;
 	int r;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->key_max_age_days = 180;
-	cfg->dc.names = (const char *const *)cfg->dc_names;
 	if ((buf = malloc(CONFIG_MAX_OUTPUT)) == NULL)
 		return -1;
 	r = run_git_config(buf, CONFIG_MAX_OUTPUT, &len);
@@ -105,21 +128,31 @@ int config_load(struct config *cfg)
 		if ((val = strchr(rec, '\n')) == NULL)
 			continue;
 		*val++ = '\0';
-		if (strcasecmp(rec, "bitbucket.datacenterhost") == 0) {
-			if (cfg->n_dc < CONFIG_MAX_DC_HOSTS && *val != '\0' &&
-			    (cfg->dc_names[cfg->n_dc] = strdup(val)) != NULL)
-				cfg->n_dc++;
-		} else if (strcasecmp(rec, "bitbucket.sshkey") == 0) {
-			size_t vl = strlen(val);
+		apply(cfg, rec, val);
+	}
+	free(buf);
+	return r;
+}
 
-			if (vl < sizeof(cfg->ssh_key))
-				memcpy(cfg->ssh_key, val, vl + 1);
-		} else if (strcasecmp(rec, "bitbucket.keymaxage") == 0) {
-			cfg->key_max_age_days = parse_days(val, 180);
-		}
+int config_load(struct config *cfg)
+{
+	struct gitconfig gc = GITCONFIG_INIT;
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->key_max_age_days = 180;
+	cfg->dc.names = (const char *const *)cfg->dc_names;
+	if (gitconfig_read(&gc, want_bitbucket, NULL) == GITCONFIG_OK) {
+		/* a key without '=' has no value: skipped, as in git's output */
+		for (size_t i = 0; i < gc.n; i++)
+			if (gc.e[i].value != NULL)
+				apply(cfg, gc.e[i].name, gc.e[i].value);
+		gitconfig_free(&gc);
+		r = 0;
+	} else {
+		r = load_from_git(cfg);
 	}
 	cfg->dc.n = cfg->n_dc;
-	free(buf);
 	return r;
 }
 
@@ -131,142 +164,12 @@ void config_free(struct config *cfg)
 	cfg->dc.n = 0;
 }
 
-/* ---- the cheap look ---- */
-
-/* 1 if the file may matter: mentions bitbucket or includes other files. */
-static int file_may_mention(const char *path)
-{
-	char buf[65536];
-	size_t n = 0;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-	if (fd < 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : 1;
-	while (n < sizeof(buf) - 1 &&
-	       (r = read(fd, buf + n, sizeof(buf) - 1 - n)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			return 1;
-		}
-		n += (size_t)r;
-	}
-	/* a config file larger than we read: do not guess.  `>=', not `==':
-	 * read() never returns more than asked, but only `>=' lets the
-	 * compiler see that buf[n] below is inside buf (GCC 14 warns). */
-	if (n >= sizeof(buf) - 1) {
-		close(fd);
-		return 1;
-	}
-	close(fd);
-	buf[n] = '\0';
-	for (size_t i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			return 1;
-	return strcasestr(buf, "bitbucket") != NULL ||
-	       strcasestr(buf, "include") != NULL;
-}
-
-static int join(char *out, size_t len, const char *a, const char *b)
-{
-	int n = snprintf(out, len, "%s%s", a, b);
-
-	return n >= 0 && (size_t)n < len ? 0 : -1;
-}
-
-static int env_mentions(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && (strcasestr(v, "bitbucket") != NULL ||
-			     strcasestr(v, "include") != NULL);
-}
-
-/* The repository's git directory, as git would find it from the cwd. */
-static int repo_config_may_mention(void)
-{
-	char dir[4096], path[4200];
-	const char *gd = getenv("GIT_DIR");
-	struct stat st;
-
-	if (gd != NULL && *gd != '\0') {
-		if (join(path, sizeof(path), gd, "/config") != 0)
-			return 1;
-		if (file_may_mention(path))
-			return 1;
-		if (join(path, sizeof(path), gd, "/config.worktree") != 0)
-			return 1;
-		return file_may_mention(path);
-	}
-	if (getcwd(dir, sizeof(dir)) == NULL)
-		return 1;
-	for (;;) {
-		size_t dl = strlen(dir);
-
-		if (join(path, sizeof(path), dl > 1 ? dir : "", "/.git") != 0)
-			return 1;
-		if (lstat(path, &st) == 0) {
-			if (!S_ISDIR(st.st_mode))
-				return 1;	/* a gitfile (worktree, submodule): ask git */
-			if (join(path, sizeof(path), dl > 1 ? dir : "", "/.git/config") != 0 ||
-			    file_may_mention(path))
-				return 1;
-			if (join(path, sizeof(path), dl > 1 ? dir : "",
-				 "/.git/config.worktree") != 0)
-				return 1;
-			return file_may_mention(path);
-		}
-		/* a bare repository: the directory itself */
-		if (join(path, sizeof(path), dl > 1 ? dir : "", "/HEAD") == 0 &&
-		    stat(path, &st) == 0 &&
-		    join(path, sizeof(path), dl > 1 ? dir : "", "/config") == 0 &&
-		    access(path, F_OK) == 0)
-			return file_may_mention(path);
-		if (dl <= 1)
-			return 0;
-		*strrchr(dir, '/') = '\0';
-		if (dir[0] == '\0') {
-			dir[0] = '/';
-			dir[1] = '\0';
-		}
-	}
-}
-
 int config_may_mention_bitbucket(void)
 {
-	const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
-	const char *sys = getenv("GIT_CONFIG_SYSTEM");
-	const char *glob = getenv("GIT_CONFIG_GLOBAL");
-	char path[4200];
+	struct gitconfig gc = GITCONFIG_INIT;
+	int r = gitconfig_read(&gc, want_bitbucket, NULL);
+	int any = r != GITCONFIG_OK || gc.n > 0;
 
-	if (env_mentions("GIT_CONFIG_PARAMETERS") || getenv("GIT_CONFIG_COUNT") ||
-	    getenv("GIT_CONFIG"))
-		return 1;
-	if (getenv("GIT_CONFIG_NOSYSTEM") == NULL ||
-	    strcmp(getenv("GIT_CONFIG_NOSYSTEM"), "0") == 0 ||
-	    strcasecmp(getenv("GIT_CONFIG_NOSYSTEM"), "false") == 0) {
-		if (file_may_mention(sys && *sys ? sys : "/etc/gitconfig"))
-			return 1;
-	}
-	if (glob != NULL) {
-		if (*glob && file_may_mention(glob))
-			return 1;
-	} else {
-		if (home == NULL)
-			return 1;
-		if (join(path, sizeof(path), home, "/.gitconfig") != 0 ||
-		    file_may_mention(path))
-			return 1;
-		if (xdg != NULL && *xdg) {
-			if (join(path, sizeof(path), xdg, "/git/config") != 0 ||
-			    file_may_mention(path))
-				return 1;
-		} else if (join(path, sizeof(path), home, "/.config/git/config") != 0 ||
-			   file_may_mention(path)) {
-			return 1;
-		}
-	}
-	return repo_config_may_mention();
+	gitconfig_free(&gc);
+	return any;
 }

@@ -1,7 +1,10 @@
 /*
- * config.h - the bitbucket.* settings, read through `git config` (so
- * system, global, repository, include and -c settings all apply).
- * One `git config` process per call; no shell.
+ * config.h - the bitbucket.* settings as `git config` answers them
+ * (system, global, repository, includes and -c settings all apply).
+ * Read natively (gitconfig.h); when the native reader hands a case back
+ * (onbranch:, hasconfig:, an unreadable file, a syntax error, ...) one
+ * `git config` process answers instead, so the answer is always git's.
+ * No shell.
  */
 #ifndef GCB_CONFIG_H
 #define GCB_CONFIG_H
@@ -18,18 +21,16 @@ struct config {
 	long key_max_age_days;			/* bitbucket.keyMaxAge, default 180 */
 };
 
-/* 0 on success; when git is missing or fails, the config is left empty
- * (defaults) and -1 is returned. */
+/* 0 on success; when the native reader cannot answer and git is missing
+ * or fails, the config is left empty (defaults) and -1 is returned. */
 int config_load(struct config *cfg);
 void config_free(struct config *cfg);
 
 /*
- * Could any configuration git would read declare bitbucket.* settings?
- * A cheap, conservative look at the files themselves (system, global,
- * the repository's, worktree's, and GIT_CONFIG_* from the environment):
- * 0 only when none mentions "bitbucket" and none includes another file;
- * 1 when in doubt.  Lets a request for an unrelated host skip the
- * `git config` process.
+ * Does the configuration git would read set any bitbucket.* key?
+ * Answered by the native reader: 0 only when it read everything and
+ * found none; 1 when it found some, or handed the case back to git.
+ * Lets a request for an unrelated host stop before config_load().
  */
 int config_may_mention_bitbucket(void);
 
