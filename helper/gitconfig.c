@@ -1413,7 +1413,7 @@ int gitconfig_read(struct gitconfig *gc, gitconfig_want_fn want, void *arg)
 		if ((r = top_file2(&rd, repo.commondir, "/config")) != GITCONFIG_OK)
 			goto out;
 		if (repo.worktree_config &&
-		    (r = top_file2(&rd, repo.gitdir, "/config.worktree")) != GITCONFIG_OK)
+		    (r = top_file2(&rd, repo.real, "/config.worktree")) != GITCONFIG_OK)
 			goto out;
 	}
 	if ((r = env_count(&rd)) != GITCONFIG_OK)
