@@ -721,9 +721,7 @@ static int parse_value(struct src *s, struct str *val, int *ambiguous)
 			c = next_char(s);
 			switch (c) {
 			case '\n':
-				if (s->eof)
-					return -1;	/* git: a backslash at the very end */
-				continue;	/* continuation line */
+				continue;	/* continuation line (or the end) */
 			case 't': c = '\t'; break;
 			case 'b': c = '\b'; break;
 			case 'n': c = '\n'; break;
