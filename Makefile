@@ -31,7 +31,10 @@ CFLAGS += $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 endif
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -Ikeystore -Ihelper -I$(B) $(WARN)
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+# the release (keep debian/changelog's in step), plus the commit when built
+# from a git checkout
+RELEASE := 0.1.0
+VERSION := $(RELEASE)$(shell git rev-parse --short HEAD 2>/dev/null | sed 's/^/+g/')
 
 SECRET_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsecret-1 2>/dev/null)
 SECRET_LIBS   := $(shell $(PKG_CONFIG) --libs libsecret-1 2>/dev/null)
@@ -153,7 +156,9 @@ MANPAGES = Documentation/git-credential-bitbucket.1 Documentation/git-bitbucket-
 doc: $(MANPAGES)
 
 Documentation/%.1: Documentation/%.txt $(wildcard Documentation/*-*.txt)
-	PATH=/usr/bin:/bin:$$PATH a2x --doctype manpage --format manpage --no-xmllint -D Documentation $<
+	PATH=/usr/bin:/bin:$$PATH a2x --doctype manpage --format manpage --no-xmllint \
+		-a mansource=git-credential-bitbucket -a manmanual='Git Credential Bitbucket' \
+		--xsltproc-opts='--stringparam man.th.title.max.length 40' -D Documentation $<
 
 COMPLETION = helper/completion/git-credential-bitbucket.bash
 
