@@ -45,6 +45,8 @@ static void watchdog(int sig)
 
 int cred_keyring_error(int err)
 {
+	const char *who;
+
 	switch (err) {
 	case KS_ERR_NO_BUS:
 		msg_error("cannot reach the keyring: there is no D-Bus session bus; "
@@ -57,8 +59,29 @@ int cred_keyring_error(int err)
 			  "provider) and try again");
 		break;
 	case KS_ERR_LOCKED:
-		msg_error("the keyring is locked; unlock it (log in to your desktop "
-			  "session, or unlock the 'login' keyring in Seahorse) and try again");
+		/* the provider is asked only here, on the error path */
+		if ((who = ks_provider()) == NULL)
+			msg_error("the keyring is locked; unlock it and try again");
+		else if (strcmp(who, "GNOME Keyring") == 0)
+			msg_error("the keyring is locked; unlock GNOME Keyring (log in to "
+				  "your desktop session, or unlock the 'login' keyring in "
+				  "Seahorse) and try again");
+		else if (strcmp(who, "KeePassXC") == 0)
+			msg_error("the keyring is locked; unlock the database in KeePassXC "
+				  "and try again");
+		else
+			msg_error("the keyring is locked; unlock it in %s and try again", who);
+		break;
+	case KS_ERR_PROMPT:
+		if ((who = ks_provider()) != NULL && strcmp(who, "KeePassXC") == 0)
+			msg_error("KeePassXC asked for confirmation in a dialog and got no "
+				  "answer; turn off 'Confirm when clients request entry "
+				  "deletion' in KeePassXC's Secret Service Integration "
+				  "settings and try again");
+		else
+			msg_error("the keyring (%s) asked for confirmation in a dialog and "
+				  "got no answer; answer it, or turn that confirmation off in "
+				  "its settings, and try again", who ? who : "Secret Service");
 		break;
 	case KS_ERR_NO_COLLECTION:
 		msg_error("the keyring has no default collection to store into; create "
@@ -69,8 +92,14 @@ int cred_keyring_error(int err)
 			  "restart it and try again");
 		break;
 	case KS_ERR_TIMEOUT:
-		msg_error("the Secret Service did not answer in time; check that it is "
-			  "running and not waiting for a prompt");
+		if ((who = ks_provider()) != NULL && strcmp(who, "KeePassXC") == 0)
+			msg_error("KeePassXC did not answer in time, probably waiting for a "
+				  "dialog; turn off 'Confirm when passwords are retrieved by "
+				  "clients' and 'Prompt to unlock database before searching' in "
+				  "its Secret Service Integration settings and try again");
+		else
+			msg_error("the Secret Service did not answer in time; check that it is "
+				  "running and not waiting for a prompt");
 		break;
 	default:
 		msg_error("keyring error: %s; try again, and report a bug if it persists",

@@ -25,11 +25,14 @@
 #define ITEM_IFACE	"org.freedesktop.Secret.Item"
 #define COLL_IFACE	"org.freedesktop.Secret.Collection"
 #define PROPS_IFACE	"org.freedesktop.DBus.Properties"
+#define PROMPT_IFACE	"org.freedesktop.Secret.Prompt"
+#define DEFAULT_ALIAS	"/org/freedesktop/secrets/aliases/default"
 #define CALL_TIMEOUT_MS	5000
 
 struct keystore {
 	GDBusConnection *conn;
 	SecretService *service;		/* created on first need */
+	int default_unlocked;		/* the default collection was seen unlocked */
 };
 
 struct ks_list {
@@ -279,6 +282,41 @@ static int item_from_attributes(GVariant *attrs, struct ks_item *it)
 
 /* ---- search ---- */
 
+/* A boolean property; -1 when it cannot be read. */
+static int get_bool(struct keystore *ks, const char *path, const char *iface,
+		    const char *name, int *r)
+{
+	GVariant *v, *inner;
+	int b = -1;
+
+	v = bus_call(ks, BUS_NAME, path, PROPS_IFACE, "Get",
+		     g_variant_new("(ss)", iface, name), G_VARIANT_TYPE("(v)"), r);
+	if (v == NULL)
+		return -1;
+	g_variant_get(v, "(v)", &inner);
+	if (g_variant_is_of_type(inner, G_VARIANT_TYPE_BOOLEAN))
+		b = g_variant_get_boolean(inner);
+	g_variant_unref(inner);
+	g_variant_unref(v);
+	return b;
+}
+
+/*
+ * Is the default collection locked?  One round trip through its alias
+ * path, and none once it was seen unlocked (or the alias is unknown).
+ */
+static int default_locked(struct keystore *ks)
+{
+	int r, locked;
+
+	if (ks->default_unlocked)
+		return 0;
+	locked = get_bool(ks, DEFAULT_ALIAS, COLL_IFACE, "Locked", &r);
+	if (locked != 1)
+		ks->default_unlocked = 1;
+	return locked == 1;
+}
+
 /* The SearchItems attributes: every non-empty field, widened by flags. */
 static GVariant *pattern_variant(const struct ks_item *p, unsigned flags)
 {
@@ -337,6 +375,10 @@ int ks_search(struct keystore *ks, const struct ks_item *pattern,
 		*locked_out = g_strv_length(locked);
 	g_strfreev(locked);
 	*out = l;
+	/* nothing at all: empty, or a provider hiding a locked database? */
+	if (locked_out != NULL && *locked_out == 0 && l->n == 0 &&
+	    default_locked(ks))
+		*locked_out = 1;
 	return KS_OK;
 }
 
@@ -436,10 +478,9 @@ int ks_get_secret(struct keystore *ks, const struct ks_item *it,
 /* The default collection's path, refusing (never prompting) when locked. */
 static int default_collection(struct keystore *ks, char **path)
 {
-	GVariant *v, *inner;
-	gboolean locked = TRUE;
+	GVariant *v;
 	const char *p;
-	int r;
+	int r, locked;
 
 	*path = NULL;
 	v = bus_call(ks, BUS_NAME, "/org/freedesktop/secrets",
@@ -454,22 +495,108 @@ static int default_collection(struct keystore *ks, char **path)
 	}
 	*path = g_strdup(p);
 	g_variant_unref(v);
-	v = bus_call(ks, BUS_NAME, *path, PROPS_IFACE, "Get",
-		     g_variant_new("(ss)", COLL_IFACE, "Locked"),
-		     G_VARIANT_TYPE("(v)"), &r);
-	if (v == NULL)
-		goto fail;
-	g_variant_get(v, "(v)", &inner);
-	if (g_variant_is_of_type(inner, G_VARIANT_TYPE_BOOLEAN))
-		locked = g_variant_get_boolean(inner);
-	g_variant_unref(inner);
-	g_variant_unref(v);
-	if (!locked)
+	locked = get_bool(ks, *path, COLL_IFACE, "Locked", &r);
+	if (locked == 0)
 		return KS_OK;
-	r = KS_ERR_LOCKED;
-fail:
+	if (locked == 1 || r == KS_OK)
+		r = KS_ERR_LOCKED;
 	g_free(*path);
 	*path = NULL;
+	return r;
+}
+
+/* ---- prompts ---- */
+
+struct prompt_wait {
+	int done, timed_out;
+	gboolean dismissed;
+};
+
+static void prompt_completed(GDBusConnection *conn, const gchar *sender,
+			     const gchar *path, const gchar *iface,
+			     const gchar *signal, GVariant *params, gpointer data)
+{
+	struct prompt_wait *w = data;
+
+	(void)conn; (void)sender; (void)path; (void)iface; (void)signal;
+	if (g_variant_is_of_type(params, G_VARIANT_TYPE("(bv)")))
+		g_variant_get_child(params, 0, "b", &w->dismissed);
+	else
+		w->dismissed = TRUE;
+	w->done = 1;
+}
+
+static gboolean prompt_timeout(gpointer data)
+{
+	((struct prompt_wait *)data)->timed_out = 1;
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * Run a prompt the service returned and wait for its Completed signal,
+ * at most KS_PROMPT_SECONDS.  No window id: a provider that needs a dialog
+ * shows a free-standing one (or none); one left unanswered is dismissed.
+ */
+static int run_prompt(struct keystore *ks, const char *prompt)
+{
+	struct prompt_wait w = { 0, 0, FALSE };
+	GMainContext *ctx = g_main_context_new();
+	GSource *timer;
+	GVariant *v;
+	guint sub;
+	int r;
+
+	/* signals are delivered to the thread-default context at subscription */
+	g_main_context_push_thread_default(ctx);
+	sub = g_dbus_connection_signal_subscribe(ks->conn, NULL, PROMPT_IFACE,
+						 "Completed", prompt, NULL,
+						 G_DBUS_SIGNAL_FLAGS_NONE,
+						 prompt_completed, &w, NULL);
+	v = bus_call(ks, BUS_NAME, prompt, PROMPT_IFACE, "Prompt",
+		     g_variant_new("(s)", ""), NULL, &r);
+	if (v != NULL) {
+		g_variant_unref(v);
+		timer = g_timeout_source_new_seconds(KS_PROMPT_SECONDS);
+		g_source_set_callback(timer, prompt_timeout, &w, NULL);
+		g_source_attach(timer, ctx);
+		while (!w.done && !w.timed_out)
+			g_main_context_iteration(ctx, TRUE);
+		g_source_destroy(timer);
+		g_source_unref(timer);
+		if (w.done)
+			r = w.dismissed ? KS_ERR_PROMPT : KS_OK;
+		else {
+			/* take the dialog down; the answer does not matter */
+			v = bus_call(ks, BUS_NAME, prompt, PROMPT_IFACE, "Dismiss",
+				     NULL, NULL, &r);
+			if (v != NULL)
+				g_variant_unref(v);
+			r = KS_ERR_PROMPT;
+		}
+	}
+	g_dbus_connection_signal_unsubscribe(ks->conn, sub);
+	while (g_main_context_iteration(ctx, FALSE))
+		;
+	g_main_context_pop_thread_default(ctx);
+	g_main_context_unref(ctx);
+	return r;
+}
+
+/* Item.Delete, following the prompt the provider may answer with. */
+static int delete_path(struct keystore *ks, const char *id)
+{
+	GVariant *v;
+	char *prompt;
+	int r;
+
+	v = bus_call(ks, BUS_NAME, id, ITEM_IFACE, "Delete", NULL,
+		     G_VARIANT_TYPE("(o)"), &r);
+	if (v == NULL)
+		return r;
+	g_variant_get(v, "(o)", &prompt);
+	g_variant_unref(v);
+	r = strcmp(prompt, "/") == 0 ? KS_OK : run_prompt(ks, prompt);
+	g_free(prompt);
 	return r;
 }
 
@@ -535,13 +662,9 @@ int ks_store(struct keystore *ks, struct ks_item *it, const char *label,
 	for (size_t i = 0; i < ks_list_len(old); i++) {
 		if (strcmp(old->paths[i], path) == 0)
 			continue;
-		if (!secret_service_delete_item_dbus_path_sync(ks->service,
-							       old->paths[i],
-							       NULL, &err)) {
-			r = map_error(err);
-			err = NULL;
+		if ((r = delete_path(ks, old->paths[i])) != KS_OK &&
+		    r != KS_ERR_NOT_FOUND)
 			goto out;
-		}
 	}
 	r = KS_OK;
 out:
@@ -557,19 +680,7 @@ out:
 
 int ks_delete(struct keystore *ks, const struct ks_item *it)
 {
-	GVariant *v;
-	const char *prompt = NULL;
-	int r;
-
-	/* Item.Delete directly: no prompt is ever followed */
-	v = bus_call(ks, BUS_NAME, it->id, ITEM_IFACE, "Delete", NULL,
-		     G_VARIANT_TYPE("(o)"), &r);
-	if (v == NULL)
-		return r;
-	g_variant_get(v, "(&o)", &prompt);
-	r = strcmp(prompt, "/") == 0 ? KS_OK : KS_ERR_LOCKED;
-	g_variant_unref(v);
-	return r;
+	return delete_path(ks, it->id);
 }
 
 /* Properties.Set of one item property. */
@@ -619,6 +730,69 @@ const char *ks_strerror(int err)
 		return "a value is too long";
 	case KS_ERR_NOMEM:
 		return "out of memory";
+	case KS_ERR_PROMPT:
+		return "the Secret Service asks for confirmation in a dialog";
 	}
 	return "internal error";
+}
+
+/* ---- the provider, for messages ---- */
+
+const char *ks_provider(void)
+{
+	static char comm[32];
+	static const struct {
+		const char *prefix, *name;
+	} known[] = {
+		{ "gnome-keyring", "GNOME Keyring" },	/* comm: gnome-keyring-d */
+		{ "keepassxc", "KeePassXC" },
+		{ "kwalletd", "KWallet" },
+		{ "ksecretd", "KWallet" },
+	};
+	GDBusConnection *conn;
+	GError *err = NULL;
+	GVariant *v;
+	guint32 pid = 0;
+	char path[64];
+	FILE *f;
+	size_t n;
+
+	if (!have_bus_address())
+		return NULL;
+	if ((conn = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &err)) == NULL) {
+		g_error_free(err);
+		return NULL;
+	}
+	v = g_dbus_connection_call_sync(conn, "org.freedesktop.DBus",
+					"/org/freedesktop/DBus",
+					"org.freedesktop.DBus",
+					"GetConnectionUnixProcessID",
+					g_variant_new("(s)", BUS_NAME),
+					G_VARIANT_TYPE("(u)"),
+					G_DBUS_CALL_FLAGS_NONE, 2000, NULL, &err);
+	g_object_unref(conn);
+	if (v == NULL) {
+		g_error_free(err);
+		return NULL;
+	}
+	g_variant_get(v, "(u)", &pid);
+	g_variant_unref(v);
+	snprintf(path, sizeof(path), "/proc/%u/comm", (unsigned)pid);
+	if (pid == 0 || (f = fopen(path, "re")) == NULL)
+		return NULL;
+	n = fread(comm, 1, sizeof(comm) - 1, f);
+	fclose(f);
+	while (n > 0 && (comm[n - 1] == '\n' || comm[n - 1] == ' '))
+		n--;
+	comm[n] = '\0';
+	if (n == 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strncmp(comm, known[i].prefix, strlen(known[i].prefix)) == 0)
+			return known[i].name;
+	/* a process name: printable ASCII only, it ends up in a message */
+	for (size_t i = 0; i < n; i++)
+		if (comm[i] < 0x21 || comm[i] > 0x7e)
+			comm[i] = '?';
+	return comm;
 }

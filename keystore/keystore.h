@@ -30,6 +30,7 @@ enum {
 	KS_ERR_NOT_FOUND = -8,		/* item is gone */
 	KS_ERR_TOO_LONG = -9,		/* a field does not fit */
 	KS_ERR_NOMEM = -10,
+	KS_ERR_PROMPT = -11,		/* the service wants a dialog answered */
 };
 
 /* Item kinds (the "kind" attribute). */
@@ -86,7 +87,11 @@ void ks_close(struct keystore *ks);
  * paths are fetched; attributes are loaded per item by ks_list_get(), so a
  * search that matches 1000 items costs one round trip.  Locked items are
  * not returned; *locked_out (may be NULL) is set to how many matched but
- * are locked.
+ * are locked.  When nothing matches, the default collection's Locked
+ * property is read (once per keystore, and only when locked_out is not
+ * NULL): a locked collection counts as one locked match, because some
+ * providers (KeePassXC) answer a search of a locked database with two
+ * empty lists instead of the locked items.
  */
 #define KS_MATCH_PORT	1u
 #define KS_MATCH_SCOPE	2u
@@ -117,7 +122,14 @@ int ks_get_secret(struct keystore *ks, const struct ks_item *it,
 int ks_store(struct keystore *ks, struct ks_item *it, const char *label,
 	     const struct sbuf *secret);
 
-/* Delete one item (it->id must be set). */
+/*
+ * Delete one item (it->id must be set).  A provider may answer with a
+ * prompt (KeePassXC always does); it is run and waited for, at most
+ * KS_PROMPT_SECONDS: a prompt that shows a dialog nobody answers in that
+ * time is dismissed and gives KS_ERR_PROMPT, one the service dismisses
+ * gives KS_ERR_PROMPT too.
+ */
+#define KS_PROMPT_SECONDS 10
 int ks_delete(struct keystore *ks, const struct ks_item *it);
 
 /*
@@ -128,5 +140,14 @@ int ks_update(struct keystore *ks, const struct ks_item *it,
 	      const char *label);
 
 const char *ks_strerror(int err);
+
+/*
+ * The Secret Service provider that owns org.freedesktop.secrets, by name
+ * ("GNOME Keyring", "KeePassXC", "KWallet", else the owner's process name),
+ * or NULL when it cannot be told.  Found from the owner's process
+ * (GetConnectionUnixProcessID, /proc/PID/comm): two bus round trips, for
+ * error messages only.  The string is static.
+ */
+const char *ks_provider(void);
 
 #endif

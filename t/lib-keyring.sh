@@ -1,4 +1,10 @@
-# t/lib-keyring.sh - a private D-Bus session bus and gnome-keyring-daemon.
+# t/lib-keyring.sh - a private D-Bus session bus and a Secret Service.
+#
+# GCB_KEYRING_PROVIDER chooses the Secret Service: gnome-keyring (default)
+# or keepassxc (headless KeePassXC, see t/lib-keepassxc.sh).  Both expose
+# the default collection as "login", so the functions below work the same
+# on either; KEYRING_PROVIDER holds the choice and KEYRING_PROVIDER_NAME
+# the name the programs' messages use ("GNOME Keyring", "KeePassXC").
 #
 # Source after t/lib.sh.  Call start_keyring at the top level of the test
 # script or inside a case body (not in a subshell or pipeline: the PIDs are
@@ -10,6 +16,8 @@
 #	stop_keyring_daemon	stop gnome-keyring-daemon, keep the bus
 #				(org.freedesktop.secrets becomes unowned)
 #	start_keyring_daemon	(re)start it; unlocks the existing login keyring
+#	keyring_require_provider P...  skip the rest of the script (with a
+#				reason) unless the provider is one of P
 #	lock_keyring [COLL]	lock a collection (default login)
 #	unlock_keyring		restart the daemon, which unlocks login again
 #	keyring_is_locked [COLL]
@@ -18,7 +26,9 @@
 #	keyring_name_owned [NAME]  is NAME (org.freedesktop.secrets) on the bus
 #
 # Variables: KEYRING_DIR, KEYRING_PASSWORD, KEYRING_SCHEMA (default schema,
-# org.bitbucket.credential), KEYRING_BUS_PID, KEYRING_DAEMON_PID.
+# org.bitbucket.credential), KEYRING_BUS_PID, KEYRING_DAEMON_PID,
+# KEYRING_DAEMON_NAME (gnome-keyring or keepassxc: the PID file is
+# $KEYRING_DIR/$KEYRING_DAEMON_NAME.pid).
 
 KEYRING_SCHEMA=${KEYRING_SCHEMA:-org.bitbucket.credential}
 KEYRING_PASSWORD=gcb-test-keyring-password
@@ -26,6 +36,28 @@ KEYRING_DIR="$TRASH/keyring"
 KEYRING_BUS_PID=
 KEYRING_DAEMON_PID=
 _keyring_atexit=
+
+KEYRING_PROVIDER=${GCB_KEYRING_PROVIDER:-gnome-keyring}
+case $KEYRING_PROVIDER in
+gnome-keyring)
+	KEYRING_PROVIDER_NAME="GNOME Keyring"
+	KEYRING_DAEMON_NAME=gnome-keyring ;;
+keepassxc)
+	KEYRING_PROVIDER_NAME=KeePassXC
+	KEYRING_DAEMON_NAME=keepassxc
+	. "$TEST_DIRECTORY/lib-keepassxc.sh" ;;
+*)
+	echo "lib-keyring: GCB_KEYRING_PROVIDER must be gnome-keyring or keepassxc, not '$KEYRING_PROVIDER'" >&2
+	exit 1 ;;
+esac
+
+keyring_require_provider () {
+	local p
+	for p in "$@"; do
+		[ "$p" != "$KEYRING_PROVIDER" ] || return 0
+	done
+	test_skip_all "needs the Secret Service $*; this run uses $KEYRING_PROVIDER"
+}
 
 _keyring_bus_call () {
 	dbus-send --session --print-reply --reply-timeout=2000 \
@@ -53,7 +85,7 @@ start_keyring () {
 		echo "start_keyring: already started" >&2
 		return 1
 	fi
-	for cmd in dbus-daemon dbus-send gnome-keyring-daemon secret-tool; do
+	for cmd in dbus-daemon dbus-send secret-tool; do
 		if ! command -v "$cmd" >/dev/null; then
 			echo "start_keyring: $cmd not found (run scripts/install-deps.sh)" >&2
 			return 1
@@ -130,6 +162,14 @@ start_keyring_daemon () {
 		echo "start_keyring_daemon: already running ($KEYRING_DAEMON_PID)" >&2
 		return 1
 	fi
+	if [ "$KEYRING_PROVIDER" = keepassxc ]; then
+		_kp_start
+		return
+	fi
+	if ! command -v gnome-keyring-daemon >/dev/null; then
+		echo "start_keyring: gnome-keyring-daemon not found (run scripts/install-deps.sh)" >&2
+		return 1
+	fi
 	# --unlock reads the password from stdin up to EOF; it creates the
 	# "login" keyring (the default collection) with it, or unlocks it.
 	printf '%s' "$KEYRING_PASSWORD" >"$KEYRING_DIR/password"
@@ -154,7 +194,11 @@ stop_keyring_daemon () {
 	{ local -; set +x; } 2>/dev/null
 	local i
 	[ -n "$KEYRING_DAEMON_PID" ] || return 0
-	test_stop_pid "$KEYRING_DAEMON_PID" gnome-keyring-daemon
+	if [ "$KEYRING_PROVIDER" = keepassxc ]; then
+		_kp_stop "$KEYRING_DAEMON_PID"
+	else
+		test_stop_pid "$KEYRING_DAEMON_PID" gnome-keyring-daemon
+	fi
 	KEYRING_DAEMON_PID=
 	# The bus drops the name when the connection closes; wait for that.
 	if [ -n "$KEYRING_BUS_PID" ] && test_pid_alive "$KEYRING_BUS_PID"; then
@@ -178,11 +222,16 @@ stop_keyring () {
 	return 0
 }
 
-# Locking works over D-Bus without a prompt.  Unlocking needs a prompter,
-# which this bus cannot activate, so unlock_keyring restarts the daemon.
+# Locking works over D-Bus without a dialog (KeePassXC: through a prompt
+# that shows none).  Unlocking needs a prompter, which this bus cannot
+# activate, so unlock_keyring restarts the daemon.
 lock_keyring () {
 	{ local -; set +x; } 2>/dev/null
 	local coll=${1:-login}
+	if [ "$KEYRING_PROVIDER" = keepassxc ]; then
+		_kp_lock "$coll"
+		return
+	fi
 	dbus-send --session --print-reply --reply-timeout=2000 \
 		--dest=org.freedesktop.secrets /org/freedesktop/secrets \
 		org.freedesktop.Secret.Service.Lock \

@@ -356,7 +356,7 @@ test_expect_success 'a locked keyring: get and store fail with one line, nothing
 	lock_keyring &&
 	test_must_fail_code 3 "$helper" get <req >out 2>err &&
 	test_must_be_empty out &&
-	echo "git-credential-bitbucket: the keyring is locked; unlock it (log in to your desktop session, or unlock the '\''login'\'' keyring in Seahorse) and try again" >expect &&
+	echo "git-credential-bitbucket: the keyring is locked; unlock GNOME Keyring (log in to your desktop session, or unlock the '\''login'\'' keyring in Seahorse) and try again" >expect &&
 	test_cmp expect err &&
 	printf "protocol=https\nhost=bitbucket.org\nusername=zed\npassword=ATATzed\n\n" >sreq &&
 	test_must_fail_code 3 timeout 20 "$helper" store <sreq >out 2>err &&

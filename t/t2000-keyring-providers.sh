@@ -1,0 +1,171 @@
+#!/bin/bash
+
+test_description='the same behaviour on every Secret Service provider: deletes, a locked keyring, messages that name the provider'
+
+# Runs against the provider GCB_KEYRING_PROVIDER chooses (gnome-keyring by
+# default, keepassxc); run it with both.
+
+. "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/lib-keyring.sh"
+
+prog=git-credential-bitbucket
+TOKEN=ATATT3xFfGF0providerstest0123456789
+
+count () {
+	keyring_count
+}
+
+login () {
+	{ local -; set +x; } 2>/dev/null
+	printf '%s\n' "$TOKEN" | "$prog" login --stdin --username alice "$@"
+}
+
+get_request () {
+	printf 'protocol=https\nhost=bitbucket.org\npath=acme/widget.git\n\n'
+}
+
+LOCKED_GNOME="$prog: the keyring is locked; unlock GNOME Keyring (log in to your desktop session, or unlock the 'login' keyring in Seahorse) and try again"
+LOCKED_KEEPASSXC="$prog: the keyring is locked; unlock the database in KeePassXC and try again"
+case $KEYRING_PROVIDER in
+gnome-keyring) LOCKED=$LOCKED_GNOME ;;
+keepassxc) LOCKED=$LOCKED_KEEPASSXC ;;
+esac
+
+test_expect_success "setup: $KEYRING_PROVIDER_NAME on a private bus" '
+	start_keyring &&
+	test "$(count)" = 0
+'
+
+# ---- deletes ----
+
+test_expect_success 'erase deletes the item git names' '
+	login https://bitbucket.org/acme/ &&
+	test "$(count)" = 1 &&
+	get_request | "$prog" get >out &&
+	test_grep "^password=$TOKEN$" out &&
+	{ get_request; } | sed "\$d" >req &&
+	printf "username=alice\npassword=%s\n\n" "$TOKEN" >>req &&
+	"$prog" erase <req >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	test "$(count)" = 0 &&
+	get_request | "$prog" get >out &&
+	test_must_be_empty out
+'
+
+test_expect_success 'logout deletes the token' '
+	login https://bitbucket.org/acme/ &&
+	test "$(count)" = 1 &&
+	"$prog" logout https://bitbucket.org/acme/ >out 2>err &&
+	echo "removed API token for alice on bitbucket.org/acme" >expect &&
+	test_cmp expect out &&
+	test_must_be_empty err &&
+	test "$(count)" = 0
+'
+
+test_expect_success 'login with a changed token replaces the old item, leaving one' '
+	login https://bitbucket.org/acme/ &&
+	printf "%s\n" ATATT3xFfGF0providerstestCHANGED99 |
+		"$prog" login --stdin --username alice https://bitbucket.org/acme/ 2>err &&
+	test "$(count)" = 1 &&
+	get_request | "$prog" get >out &&
+	test_grep "^password=ATATT3xFfGF0providerstestCHANGED99$" out &&
+	"$prog" logout https://bitbucket.org/acme/ >/dev/null &&
+	test "$(count)" = 0
+'
+
+test_expect_success 'key remove deletes the key' '
+	"$prog" key generate work >/dev/null 2>&1 &&
+	test "$(count)" = 1 &&
+	"$prog" key remove work >out 2>err &&
+	test_must_be_empty err &&
+	test "$(count)" = 0 &&
+	test_must_fail_code 1 "$prog" key public work 2>err &&
+	test_grep "no key named '\''work'\''" err
+'
+
+# ---- a locked keyring is locked, never empty ----
+
+test_expect_success 'setup: a token and a key, then lock the keyring' '
+	login https://bitbucket.org/acme/ &&
+	"$prog" key generate deploy >/dev/null 2>&1 &&
+	test "$(count)" = 2 &&
+	lock_keyring &&
+	keyring_is_locked
+'
+
+test_expect_success 'get on a locked keyring: the locked line on stderr, exit 3, nothing on stdout' '
+	test_must_fail_code 3 "$prog" get <<-EOF >out 2>err &&
+	protocol=https
+	host=bitbucket.org
+	path=acme/widget.git
+
+	EOF
+	test_must_be_empty out &&
+	echo "$LOCKED" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'get for a host with nothing stored still says locked' '
+	test_must_fail_code 3 "$prog" get <<-EOF >out 2>err &&
+	protocol=https
+	host=bitbucket.org
+	path=nobody/else.git
+
+	EOF
+	test_must_be_empty out &&
+	echo "$LOCKED" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'list on a locked keyring says locked, not "nothing stored"' '
+	test_must_fail_code 3 "$prog" list >out 2>err &&
+	test_must_be_empty out &&
+	echo "$LOCKED" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'key public on a locked keyring says locked, not "no key named"' '
+	test_must_fail_code 3 "$prog" key public deploy >out 2>err &&
+	test_must_be_empty out &&
+	echo "$LOCKED" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'logout and key remove on a locked keyring say locked and delete nothing' '
+	test_must_fail_code 3 "$prog" logout https://bitbucket.org/acme/ >out 2>err &&
+	echo "$LOCKED" >expect &&
+	test_cmp expect err &&
+	test_must_fail_code 3 "$prog" key remove deploy >out 2>err &&
+	test_cmp expect err &&
+	unlock_keyring &&
+	test "$(count)" = 2
+'
+
+# ---- KeePassXC with its dialogs on ----
+
+if [ "$KEYRING_PROVIDER" = keepassxc ]; then
+	test_expect_success 'KeePassXC confirming deletes: a time limit and the setting to change' '
+		stop_keyring_daemon &&
+		KEEPASSXC_CONFIRM_DELETE=true start_keyring_daemon &&
+		start=$(date +%s) &&
+		test_must_fail_code 3 "$prog" logout https://bitbucket.org/acme/ >out 2>err &&
+		elapsed=$(($(date +%s) - start)) &&
+		test "$elapsed" -le 20 &&
+		echo "$prog: KeePassXC asked for confirmation in a dialog and got no answer; turn off '\''Confirm when clients request entry deletion'\'' in KeePassXC'\''s Secret Service Integration settings and try again" >expect &&
+		test_cmp expect err &&
+		test_must_be_empty out &&
+		stop_keyring_daemon &&
+		start_keyring_daemon &&
+		test "$(count)" = 2
+	'
+fi
+
+test_expect_success 'after all that, the items are intact and usable' '
+	get_request | "$prog" get >out &&
+	test_grep "^password=$TOKEN$" out &&
+	"$prog" key public deploy >out &&
+	test_grep "^ssh-ed25519 " out
+'
+
+test_done
