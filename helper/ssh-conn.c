@@ -584,11 +584,6 @@ static int remote_status(struct ssh_conn *c, int *status)
 	return SSHC_OK;
 }
 
-int sshc_exit_status_known(void)
-{
-	return dlsym(RTLD_DEFAULT, "libssh2_channel_has_exit_status") != NULL;
-}
-
 /* Wait on the socket only, for the end of the channel. */
 static int finish_wait(struct ssh_conn *c)
 {

@@ -70,7 +70,7 @@ int sshc_exec(struct ssh_conn *c, const char *command, const char *git_protocol)
  * signal is SSHC_ERR_SIGNAL (sshc_detail() names it, "SIGTERM"); a
  * connection that drops is SSHC_ERR_LOST.  A channel the server closes
  * without an exit status is SSHC_ERR_NO_STATUS where libssh2 can tell
- * (sshc_exit_status_known()); older libssh2 cannot, and reports 0.
+ * (1.12 and later); older libssh2 cannot, and it counts as 0.
  */
 int sshc_pump(struct ssh_conn *c, int in_fd, int out_fd, int err_fd,
 	      int *status);
@@ -81,8 +81,6 @@ const char *sshc_strerror(int err);
 
 /* Whether the libssh2 in use signs with rsa-sha2-256/512 (1.11 and later). */
 int sshc_rsa_sha2_supported(void);
-/* Whether it tells "exited 0" from "sent no exit status" (1.12 and later). */
-int sshc_exit_status_known(void);
 /* The versions of the libssh2 in use and of its crypto library (OpenSSL). */
 const char *sshc_libssh2_version(void);
 const char *sshc_crypto_version(void);
