@@ -13,11 +13,12 @@ build_pkgs="libsecret-1-dev libssh2-1-dev libssl-dev pkg-config gcc make
 asciidoc-base xmlto docbook-xsl"
 # dbus-bin: dbus-send (t/lib-keyring.sh); bsdutils: script; util-linux:
 # setsid; openssl and python3: used by some test scripts; dpkg-dev,
-# debhelper, lintian: the Debian package test (t9000); keepassxc: the
+# debhelper, build-essential, lintian: the Debian package test (t9000)
+# (dpkg-buildpackage checks build-essential); keepassxc: the
 # second Secret Service (GCB_KEYRING_PROVIDER=keepassxc, t/lib-keepassxc.sh).
 test_pkgs="gnome-keyring keepassxc dbus-daemon dbus-bin libsecret-tools git openssh-server
 openssh-client lighttpd valgrind hyperfine util-linux bsdutils tmux openssl python3
-strace procps dpkg-dev debhelper lintian"
+strace procps dpkg-dev debhelper build-essential lintian"
 
 want=all
 for arg in "$@"; do

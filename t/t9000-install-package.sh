@@ -104,9 +104,9 @@ test_expect_success 'make uninstall removes everything it installed' '
 '
 
 if ! command -v dpkg-buildpackage >/dev/null || ! command -v lintian >/dev/null ||
-	! dpkg-query -W -f='${Status}' debhelper 2>/dev/null | grep -q "ok installed"; then
-	test_expect_success 'the Debian package (needs dpkg-dev, debhelper, lintian)' '
-		echo "run scripts/install-deps.sh to install dpkg-dev, debhelper and lintian" >&2
+	[ "$(dpkg-query -W -f='${Status}\n' debhelper build-essential 2>/dev/null | grep -c " ok installed$")" != 2 ]; then
+	test_expect_success 'the Debian package (needs dpkg-dev, debhelper, build-essential, lintian)' '
+		echo "run scripts/install-deps.sh to install dpkg-dev, debhelper, build-essential and lintian" >&2
 		false
 	'
 	test_done
@@ -144,8 +144,10 @@ test_expect_success 'the .deb depends on the libraries and a Secret Service prov
 '
 
 test_expect_success 'lintian reports no errors' '
-	lintian --no-tag-display-limit "$TRASH"/git-credential-bitbucket_*_*.changes >lintian.out 2>&1
-	cat lintian.out &&
+	changes=$(ls "$TRASH"/git-credential-bitbucket_*_*.changes) &&
+	test -f "$changes" &&
+	lintian --fail-on error --no-tag-display-limit "$changes" >lintian.out 2>&1 ||
+		{ cat lintian.out; false; } &&
 	! grep "^E:" lintian.out
 '
 
