@@ -23,13 +23,24 @@ test_expect_success '-G answers 0 at once with stdin, stdout and stderr closed' 
 '
 
 test_expect_success '-G touches neither network nor keyring: an unresolvable host and no bus' '
-	start=$(date +%s%N) &&
-	git-bitbucket-ssh -G git@no-such-host.invalid >out 2>err &&
-	end=$(date +%s%N) &&
+	DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent \
+		git-bitbucket-ssh -G git@no-such-host.invalid >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err
+'
+
+# What "at once" means, without a clock: no socket of any kind (no DNS, no
+# TCP, no D-Bus) and no other program; strace sees every system call (of
+# the program itself, not of a valgrind wrapper).
+test_expect_success '-G opens no socket and starts no program (strace)' '
+	command -v strace >/dev/null &&
+	strace -f -qq -e trace=socket,connect,execve -o trace \
+		"$GCB_BINDIR/git-bitbucket-ssh" -G -p 7999 git@bb.example.com >out 2>err &&
 	test_must_be_empty out &&
 	test_must_be_empty err &&
-	# valgrind alone takes longer than that to start
-	{ test -n "${GCB_VALGRIND:-}" || test $(( (end - start) / 1000000 )) -lt 500; }
+	test_grep ! "socket(" trace &&
+	test_grep ! "connect(" trace &&
+	test $(grep -c "execve(" trace) = 1
 '
 
 test_expect_success 'git uses the wrapper with a port (the ssh variant, not "simple")' '
