@@ -7,8 +7,9 @@
 #   make bench      benchmarks against the reference tools (prints ratios)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
-# Sources by name: helper/cred-*.c belong to the credential helper's core
-# module, helper/ssh-*.c to the SSH wrapper, keystore/*.c to both.
+# Sources by folder (Documentation/technical/layout.txt): helper/credential/
+# is the credential helper's modules, helper/ssh/ the SSH wrapper's,
+# helper/bitbucket/, helper/gitconfig/ and keystore/ are shared.
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -43,15 +44,24 @@ SSH2_LIBS     := $(shell $(PKG_CONFIG) --libs libssh2 2>/dev/null)
 SSL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
 SSL_LIBS      := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
 
-# pure code: no heavy libraries; the gate (git-credential-bitbucket) links only these
-PURE_SRC  = helper/credential.c helper/target.c helper/config.c helper/msg.c \
-	    helper/rules.c helper/gitconfig.c keystore/secret.c
+# pure code: no heavy libraries; the gate (git-credential-bitbucket) links
+# only these: git's protocol, Bitbucket's rules, the git-config reader
+PURE_SRC  = helper/msg.c helper/credential/credential.c \
+	    $(wildcard helper/bitbucket/*.c helper/gitconfig/*.c) keystore/secret.c
+# the keyring: the one libsecret user
 KEYSTORE_SRC = keystore/keystore.c
+# key material: the only OpenSSL users
 PEM_SRC   = $(filter-out keystore/secret.c keystore/keystore.c,$(wildcard keystore/*.c))
-CORE_SRC  = $(filter-out helper/cred-key.c,$(wildcard helper/cred-*.c))
-KEYS_SRC  = helper/cred-key.c
-SSH_SRC   = $(wildcard helper/ssh-*.c)
+# the credential helper's modules: the core (get/store/erase, token verbs)
+# and the key verbs
+CORE_SRC  = $(filter-out helper/credential/credential.c helper/credential/cred-key.c,\
+	      $(wildcard helper/credential/*.c))
+KEYS_SRC  = helper/credential/cred-key.c
+# the SSH wrapper; ssh-conn.c is the one libssh2 user
+SSH_SRC   = $(wildcard helper/ssh/*.c)
+SSH2_SRC  = helper/ssh/ssh-conn.c
 UNIT_SRC  = $(wildcard t/unit/test-*.c)
+HEADERS   = $(wildcard helper/*.h helper/*/*.h keystore/*.h)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 PURE_OBJ     = $(call obj,$(PURE_SRC))
@@ -60,6 +70,11 @@ PEM_OBJ      = $(call obj,$(PEM_SRC))
 CORE_OBJ     = $(call obj,$(CORE_SRC))
 KEYS_OBJ     = $(call obj,$(KEYS_SRC))
 SSH_OBJ      = $(call obj,$(SSH_SRC))
+
+# Each library's flags go only to the objects that own it.
+$(KEYSTORE_OBJ): LIB_CFLAGS = $(SECRET_CFLAGS)
+$(call obj,$(SSH2_SRC)): LIB_CFLAGS = $(SSH2_CFLAGS)
+$(PEM_OBJ): LIB_CFLAGS = $(SSL_CFLAGS)
 
 PROGRAMS = $(OUT)/git-credential-bitbucket $(OUT)/git-bitbucket-ssh
 MODULE   = $(OUT)/git-credential-bitbucket.so
@@ -73,9 +88,27 @@ all: $(PROGRAMS) $(MODULE) $(KEYS_MODULE)
 PKGS_FOUND := $(shell $(PKG_CONFIG) --exists libsecret-1 libssh2 libcrypto 2>/dev/null && echo yes)
 need_pkgs = $(if $(PKGS_FOUND),,$(error pkg-config cannot find libsecret-1, libssh2 and libcrypto; run 'make deps' (as root) or 'sudo scripts/install-deps.sh --build', then make again))
 
-$(B)/%.o: %.c $(wildcard helper/*.h keystore/*.h) Makefile
+$(B)/%.o: %.c $(HEADERS) Makefile | $(B)/include-rules.ok
 	$(need_pkgs)@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SECRET_CFLAGS) $(SSH2_CFLAGS) $(SSL_CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+
+# libssh2's and OpenSSL's headers sit in /usr/include, where any object
+# finds them without their flags: so the owners are also checked here.
+# <libsecret/...> (and GLib, which it brings) only in KEYSTORE_SRC,
+# <libssh2...> only in SSH2_SRC, <openssl/...> only in PEM_SRC.
+INCLUDE_CHECKED = $(wildcard helper/*.[ch] helper/*/*.[ch] keystore/*.[ch] t/unit/*.[ch] t/helper/*.c)
+include_rule = bad=$$(grep -lE '^[[:space:]]*\#[[:space:]]*include[[:space:]]*<($(1))' \
+		$(filter-out $(2),$(INCLUDE_CHECKED))); \
+	if [ -n "$$bad" ]; then \
+		echo "make:" $$bad "include <$(1)>; only $(2) may (Documentation/technical/layout.txt)" >&2; \
+		exit 1; fi
+
+$(B)/include-rules.ok: $(INCLUDE_CHECKED) Makefile
+	@mkdir -p $(B)
+	@$(call include_rule,libsecret/|glib|gio/,$(KEYSTORE_SRC))
+	@$(call include_rule,libssh2,$(SSH2_SRC))
+	@$(call include_rule,openssl/,$(PEM_SRC))
+	@touch $@
 
 # Where the installed modules live and the version, compiled into the gate;
 # rewritten only when they change, so `make install PREFIX=...` after a
@@ -110,7 +143,7 @@ $(OUT)/git-bitbucket-ssh: $(B)/helper/git-bitbucket-ssh.o $(SSH_OBJ) $(PEM_OBJ) 
 
 $(B)/t/unit/%: t/unit/%.c t/unit/unit.h $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(SECRET_CFLAGS) $(SSL_CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) \
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) \
 		$(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS)
 
 # programs only the tests run (t/helper/*.c), next to the unit tests

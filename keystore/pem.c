@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -1670,4 +1671,9 @@ int pem_public_line(const struct sbuf *pem, const char *comment,
 	sbuf_free(&line);
 	ERR_clear_error();
 	return r;
+}
+
+const char *pem_openssl_version(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION);
 }

@@ -153,4 +153,10 @@ const char *pem_fixes_describe(unsigned fixes, char *buf, size_t len);
 
 const char *pem_strerror(int err);
 
+/*
+ * The OpenSSL in use ("OpenSSL 3.0.x ..."), which is also libssh2's crypto
+ * backend as built (see the Makefile).
+ */
+const char *pem_openssl_version(void);
+
 #endif

@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "gitconfig.h"
+#include "bitbucket/config.h"
+#include "gitconfig/gitconfig.h"
 
 static void put(const char *s)
 {

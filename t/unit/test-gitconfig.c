@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gitconfig.h"
+#include "gitconfig/gitconfig.h"
 #include "unit.h"
 
 /* Parse TEXT; expect code R and, when OK, the entries "name=value" (or

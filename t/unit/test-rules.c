@@ -1,13 +1,13 @@
 /*
- * test-rules.c - one case per rule of helper/rules.c, with the exact line
+ * test-rules.c - one case per rule of helper/bitbucket/rules.c, with the exact line
  * each refusal and warning prints.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "keystore.h"
-#include "rules.h"
-#include "target.h"
+#include "bitbucket/rules.h"
+#include "bitbucket/target.h"
 #include "unit.h"
 
 #define DAY (24LL * 60 * 60)

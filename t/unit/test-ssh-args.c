@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ssh-args.h"
+#include "ssh/ssh-args.h"
 #include "unit.h"
 
 #define MAXARGS 16

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "pem.h"
-#include "ssh-hostkeys.h"
+#include "ssh/ssh-hostkeys.h"
 #include "unit.h"
 
 /* Two made-up ed25519 blobs and one ecdsa-looking one (only the type name matters here). */

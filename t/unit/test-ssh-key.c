@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "ssh-key.h"
+#include "ssh/ssh-key.h"
 #include "unit.h"
 
 #define DAY (24LL * 60 * 60)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "target.h"
+#include "bitbucket/target.h"
 #include "unit.h"
 
 /* Declared Data Center hosts: one on any port, one on 8443 only, one in

@@ -14,7 +14,7 @@
 #define GCB_RULES_H
 
 #include <stddef.h>
-#include "target.h"
+#include "bitbucket/target.h"
 
 /* Bitbucket Cloud's app passwords (ATBB): creation disabled, then removed. */
 #define RULES_APP_PASSWORD_DISABLED	1757376000LL	/* 2025-09-09T00:00:00Z */

@@ -7,10 +7,10 @@
 #ifndef GCB_CRED_H
 #define GCB_CRED_H
 
-#include "config.h"
-#include "credential.h"
+#include "bitbucket/config.h"
+#include "credential/credential.h"
 #include "keystore.h"
-#include "target.h"
+#include "bitbucket/target.h"
 
 #define EXIT_REFUSED	1	/* refused by a rule, or nothing found */
 #define EXIT_USAGE	2	/* bad command line */

@@ -2,7 +2,7 @@
  * rules.c - Bitbucket's rules for secrets, as pure checks (see rules.h and
  * BITBUCKET-RULES.md).  Nothing here prints, reads a clock or keeps state.
  */
-#include "rules.h"
+#include "bitbucket/rules.h"
 
 #include <regex.h>
 #include <stdarg.h>

@@ -9,7 +9,7 @@
 #ifndef GCB_CONFIG_H
 #define GCB_CONFIG_H
 
-#include "target.h"
+#include "bitbucket/target.h"
 
 #define CONFIG_MAX_DC_HOSTS 64
 

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cred.h"
-#include "cred-args.h"
+#include "credential/cred.h"
+#include "credential/cred-args.h"
 #include "msg.h"
 
 /* "key " before a key verb's name, nothing before login's */

@@ -11,7 +11,7 @@
 #define GCB_SSH_CONN_H
 
 #include <stddef.h>
-#include "ssh-hostkeys.h"
+#include "ssh/ssh-hostkeys.h"
 
 enum {
 	SSHC_OK = 0,
@@ -81,8 +81,7 @@ const char *sshc_strerror(int err);
 
 /* Whether the libssh2 in use signs with rsa-sha2-256/512 (1.11 and later). */
 int sshc_rsa_sha2_supported(void);
-/* The versions of the libssh2 in use and of its crypto library (OpenSSL). */
+/* The version of the libssh2 in use. */
 const char *sshc_libssh2_version(void);
-const char *sshc_crypto_version(void);
 
 #endif

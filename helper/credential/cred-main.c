@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cred.h"
+#include "credential/cred.h"
 #include "msg.h"
-#include "rules.h"
+#include "bitbucket/rules.h"
 
 /*
  * No keyring call may hang git: the bus connection must come up within

@@ -2,7 +2,7 @@
  * ssh-args.c - parse the command line git gives its ssh program, and the
  * remote command inside it.  Pure: no I/O, no allocation.
  */
-#include "ssh-args.h"
+#include "ssh/ssh-args.h"
 
 #include <ctype.h>
 #include <errno.h>

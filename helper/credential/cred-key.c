@@ -21,12 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cred.h"
-#include "cred-args.h"
-#include "cred-tty.h"
+#include "credential/cred.h"
+#include "credential/cred-args.h"
+#include "credential/cred-tty.h"
 #include "msg.h"
 #include "pem.h"
-#include "rules.h"
+#include "bitbucket/rules.h"
 
 #define KEY_NAME_MAX 100
 #define PASSPHRASE_MAX 1023	/* what OpenSSL's PEM callbacks take */

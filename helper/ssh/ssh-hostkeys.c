@@ -1,7 +1,7 @@
 /*
  * ssh-hostkeys.c - known_hosts lookups and the built-in bitbucket.org keys.
  */
-#include "ssh-hostkeys.h"
+#include "ssh/ssh-hostkeys.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 #include "keystore.h"
-#include "target.h"
+#include "bitbucket/target.h"
 
 enum {
 	SSHKEY_OK = 0,

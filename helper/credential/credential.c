@@ -1,7 +1,7 @@
 /*
  * credential.c - git's credential wire format.
  */
-#include "credential.h"
+#include "credential/credential.h"
 
 #include <ctype.h>
 #include <errno.h>

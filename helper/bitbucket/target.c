@@ -1,7 +1,7 @@
 /*
  * target.c - URL / host / path -> Cloud | Data Center | not ours, and scope.
  */
-#include "target.h"
+#include "bitbucket/target.h"
 
 #include <ctype.h>
 #include <stddef.h>

@@ -6,7 +6,7 @@
  * environment section.  Where a rule is subtle, the comment says what
  * git does and why we match it, or why we hand the case back to git.
  */
-#include "gitconfig.h"
+#include "gitconfig/gitconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>

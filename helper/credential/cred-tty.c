@@ -9,8 +9,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cred.h"
-#include "cred-tty.h"
+#include "credential/cred.h"
+#include "credential/cred-tty.h"
 #include "msg.h"
 
 #define N_CAUGHT (sizeof(caught) / sizeof(caught[0]))

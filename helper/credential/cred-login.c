@@ -18,11 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cred.h"
-#include "cred-args.h"
-#include "cred-tty.h"
+#include "credential/cred.h"
+#include "credential/cred-args.h"
+#include "credential/cred-tty.h"
 #include "msg.h"
-#include "rules.h"
+#include "bitbucket/rules.h"
 
 #define TOKEN_MAX ((size_t)64 << 10)	/* no Bitbucket token is near this */
 #define USERNAME_MAX 255

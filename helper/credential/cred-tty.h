@@ -10,7 +10,7 @@
 #define GCB_CRED_TTY_H
 
 #include "secret.h"
-#include "target.h"
+#include "bitbucket/target.h"
 
 /* What tty_read_line() and tty_read_hidden() return. */
 enum {

@@ -2,8 +2,8 @@
  * config.c - bitbucket.* settings, read natively (gitconfig.h); one
  * `git config` process only when the native reader hands a case back.
  */
-#include "config.h"
-#include "gitconfig.h"
+#include "bitbucket/config.h"
+#include "gitconfig/gitconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
  * one channel, one command.  Correct on libssh2 1.10 and 1.11, and uses
  * what later versions add when they are present (looked up at run time).
  */
-#include "ssh-conn.h"
+#include "ssh/ssh-conn.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include <libssh2.h>
-#include <openssl/crypto.h>
 
 #include "secret.h"
 
@@ -756,10 +755,4 @@ const char *sshc_libssh2_version(void)
 	const char *v = libssh2_version(0);
 
 	return v ? v : "unknown";
-}
-
-/* libssh2's crypto backend: OpenSSL, as built (see the Makefile). */
-const char *sshc_crypto_version(void)
-{
-	return OpenSSL_version(OPENSSL_VERSION);
 }

@@ -1,12 +1,12 @@
 /*
  * ssh-key.c - pick the key for a connection: most specific scope first.
  */
-#include "ssh-key.h"
+#include "ssh/ssh-key.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "rules.h"
+#include "bitbucket/rules.h"
 
 /* Is a better than b for this connection?  Read-write first for a push, then the newest. */
 static int better(const struct ks_item *a, const struct ks_item *b, int want_write)
