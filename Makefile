@@ -47,11 +47,12 @@ SSL_LIBS      := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
 # pure code: no heavy libraries; the gate (git-credential-bitbucket) links
 # only these: git's protocol, Bitbucket's rules, the git-config reader
 PURE_SRC  = helper/msg.c helper/credential/credential.c \
-	    $(wildcard helper/bitbucket/*.c helper/gitconfig/*.c) keystore/secret.c
+	    $(wildcard helper/common/*.c helper/bitbucket/*.c helper/gitconfig/*.c) \
+	    keystore/secret.c
 # the keyring: the one libsecret user
 KEYSTORE_SRC = keystore/keystore.c
 # key material: the only OpenSSL users
-PEM_SRC   = $(filter-out keystore/secret.c keystore/keystore.c,$(wildcard keystore/*.c))
+PEM_SRC   = $(wildcard keystore/pem*.c)
 # the credential helper's modules: the core (get/store/erase, token verbs)
 # and the key verbs
 CORE_SRC  = $(filter-out helper/credential/credential.c helper/credential/cred-key.c,\
@@ -96,7 +97,10 @@ $(B)/%.o: %.c $(HEADERS) Makefile | $(B)/include-rules.ok
 # finds them without their flags: so the owners are also checked here.
 # <libsecret/...> (and GLib, which it brings) only in KEYSTORE_SRC,
 # <libssh2...> only in SSH2_SRC, <openssl/...> only in PEM_SRC.
-INCLUDE_CHECKED = $(wildcard helper/*.[ch] helper/*/*.[ch] keystore/*.[ch] t/unit/*.[ch] t/helper/*.c)
+# every file the build compiles or includes (a keystore/ file joins a list above)
+INCLUDE_CHECKED = helper/git-credential-bitbucket.c helper/git-bitbucket-ssh.c \
+		  $(PURE_SRC) $(KEYSTORE_SRC) $(PEM_SRC) $(CORE_SRC) $(KEYS_SRC) $(SSH_SRC) \
+		  $(HEADERS) $(UNIT_SRC) t/unit/unit.h $(wildcard t/helper/*.c)
 include_rule = bad=$$(grep -lE '^[[:space:]]*\#[[:space:]]*include[[:space:]]*<($(1))' \
 		$(filter-out $(2),$(INCLUDE_CHECKED))); \
 	if [ -n "$$bad" ]; then \

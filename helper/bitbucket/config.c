@@ -3,76 +3,16 @@
  * `git config` process only when the native reader hands a case back.
  */
 #include "bitbucket/config.h"
+#include "common/io.h"
 #include "gitconfig/gitconfig.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #define CONFIG_MAX_OUTPUT 65536
-
-/* Run `git config -z --get-regexp ^bitbucket\.`; output into buf. */
-static int run_git_config(char *buf, size_t cap, size_t *len)
-{
-	char *argv[] = { "git", "config", "-z", "--get-regexp",
-			 "^bitbucket\\.", NULL };
-	int pfd[2], status, devnull;
-	pid_t pid;
-	size_t n = 0;
-
-	*len = 0;
-	if (pipe2(pfd, O_CLOEXEC) != 0)
-		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		devnull = open("/dev/null", O_RDWR);
-		if (devnull < 0 || dup2(devnull, 0) < 0 ||
-		    dup2(pfd[1], 1) < 0 || dup2(devnull, 2) < 0)
-			_exit(127);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		ssize_t r;
-
-		if (n >= cap - 1) {
-			/* too much: drain and ignore the rest */
-			char sink[4096];
-
-			r = read(pfd[0], sink, sizeof(sink));
-		} else {
-			r = read(pfd[0], buf + n, cap - 1 - n);
-			if (r > 0)
-				n += (size_t)r;
-		}
-		if (r == 0)
-			break;
-		if (r < 0 && errno != EINTR)
-			break;
-	}
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	buf[n] = '\0';
-	*len = n;
-	/* exit 1 from --get-regexp means "no such keys": not an error */
-	if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 &&
-				   WEXITSTATUS(status) != 1))
-		return -1;
-	return 0;
-}
 
 static long parse_days(const char *v, long def)
 {
@@ -112,13 +52,17 @@ static void apply(struct config *cfg, const char *name, const char *val)
 /* What `git config -z --get-regexp ^bitbucket\.` prints, asked of git. */
 static int load_from_git(struct config *cfg)
 {
+	char *argv[] = { "git", "config", "-z", "--get-regexp",
+			 "^bitbucket\\.", NULL };
 	char *buf;
 	size_t len, off = 0;
 	int r;
 
 	if ((buf = malloc(CONFIG_MAX_OUTPUT)) == NULL)
 		return -1;
-	r = run_git_config(buf, CONFIG_MAX_OUTPUT, &len);
+	r = run_git(argv, buf, CONFIG_MAX_OUTPUT, &len);
+	/* exit 1 from --get-regexp means "no such keys": not an error */
+	r = r == 0 || r == 1 ? 0 : -1;
 	/* records: "key\nvalue\0" (or "key\0" for a value-less key) */
 	while (off < len) {
 		char *rec = buf + off, *val;

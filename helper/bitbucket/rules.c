@@ -3,6 +3,7 @@
  * BITBUCKET-RULES.md).  Nothing here prints, reads a clock or keeps state.
  */
 #include "bitbucket/rules.h"
+#include "common/text.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -99,18 +100,6 @@ const char *rules_kind_label(const char *kind)
 		if (!strcmp(kind, labels[i].kind))
 			return labels[i].label;
 	return kind;
-}
-
-/* Bytes that git's credential protocol cannot carry, or that no token has. */
-static int has_control(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			return 1;
-	}
-	return 0;
 }
 
 static int has_space(const char *s, size_t len)

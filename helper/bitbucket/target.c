@@ -2,6 +2,7 @@
  * target.c - URL / host / path -> Cloud | Data Center | not ours, and scope.
  */
 #include "bitbucket/target.h"
+#include "common/text.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -20,36 +21,14 @@ static int copy_lower(char *dst, size_t n, const char *s, size_t len)
 	return TARGET_OK;
 }
 
-static int copy_str(char *dst, size_t n, const char *s, size_t len)
-{
-	if (len >= n)
-		return TARGET_ERR_TOO_LONG;
-	memcpy(dst, s, len);
-	dst[len] = '\0';
-	return TARGET_OK;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Copy with %XX decoding (user names in URLs: alice%40example.com). */
 static int copy_decoded(char *dst, size_t n, const char *s, size_t len)
 {
 	size_t o = 0;
 
-	for (size_t i = 0; i < len; i++) {
-		int c = (unsigned char)s[i];
+	for (size_t i = 0; i < len;) {
+		int c = pct_next(s, len, &i);
 
-		if (c == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
-			i += 2;
-		}
 		if (c == '\0' || o + 1 >= n)
 			return c == '\0' ? TARGET_ERR_SYNTAX : TARGET_ERR_TOO_LONG;
 		dst[o++] = (char)c;
@@ -302,7 +281,7 @@ scope:
 		if (len > 4 && strcmp(t->account + len - 4, ".git") == 0)
 			t->account[len - 4] = '\0';
 		return copy_str(t->scope, sizeof(t->scope), t->account,
-				strlen(t->account));
+				strlen(t->account)) == 0 ? TARGET_OK : TARGET_ERR_TOO_LONG;
 	}
 	if (t->level == LEVEL_REPO) {
 		size_t a = strlen(t->account), b = strlen(t->repo);

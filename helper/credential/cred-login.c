@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "credential/cred.h"
 #include "credential/cred-args.h"
 #include "credential/cred-tty.h"
@@ -212,46 +212,9 @@ static int use_http_path_set(const char *url)
 	char *argv[] = { "git", "config", "--type=bool", "--get-urlmatch",
 			 "credential.useHttpPath", (char *)url, NULL };
 	char out[64];
-	size_t n = 0;
-	int pfd[2], status = 0;
-	pid_t pid;
+	size_t n;
 
-	if (pipe2(pfd, O_CLOEXEC) != 0)
-		return 0;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return 0;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-
-		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(pfd[1], 1) < 0 ||
-		    dup2(devnull, 2) < 0)
-			_exit(127);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		ssize_t r = read(pfd[0], out + n, sizeof(out) - 1 - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n >= sizeof(out) - 1)
-			break;
-	}
-	out[n] = '\0';
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-	       !strncmp(out, "true", 4);
+	return run_git(argv, out, sizeof(out), &n) == 0 && !strncmp(out, "true", 4);
 }
 
 static void http_path_note(const struct target *t)

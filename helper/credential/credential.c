@@ -2,6 +2,7 @@
  * credential.c - git's credential wire format.
  */
 #include "credential/credential.h"
+#include "common/text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -38,29 +39,12 @@ static int set_str(char **dst, const char *v, size_t len)
 	return CRED_OK;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Percent-decode [s, s+len) into a fresh sbuf (like git does for URLs). */
 static int url_decode(struct sbuf *out, const char *s, size_t len)
 {
 	sbuf_reset(out);
-	for (size_t i = 0; i < len; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
-			i += 2;
-		}
-		if (sbuf_addch(out, c) != 0)
+	for (size_t i = 0; i < len;) {
+		if (sbuf_addch(out, pct_next(s, len, &i)) != 0)
 			return CRED_ERR_NOMEM;
 	}
 	return CRED_OK;

@@ -3,24 +3,13 @@
  * remote command inside it.  Pure: no I/O, no allocation.
  */
 #include "ssh/ssh-args.h"
+#include "common/text.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* Copy src into dst[size]; -1 (and dst left empty) when it does not fit. */
-static int copy_str(char *dst, size_t size, const char *src, size_t len)
-{
-	if (len >= size) {
-		dst[0] = '\0';
-		return -1;
-	}
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-	return 0;
-}
 
 /* For messages only: the culprit, cut short when long (cutting is fine here). */
 static void set_bad(struct ssh_args *a, const char *s, size_t len)
@@ -32,14 +21,6 @@ static void set_bad(struct ssh_args *a, const char *s, size_t len)
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)a->bad[i] < 0x20 || a->bad[i] == 0x7f)
 			a->bad[i] = '?';
-}
-
-static int has_control(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 1;
-	return 0;
 }
 
 /* A decimal number in [min, max], nothing else. */

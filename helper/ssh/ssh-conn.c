@@ -4,6 +4,7 @@
  * what later versions add when they are present (looked up at run time).
  */
 #include "ssh/ssh-conn.h"
+#include "common/io.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -480,28 +481,6 @@ int sshc_exec(struct ssh_conn *c, const char *command, const char *git_protocol)
 }
 
 /* --- the pump ----------------------------------------------------------- */
-
-/* Blocking write to a descriptor that may have been left non-blocking. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-		} else if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-			(void)poll(&p, 1, -1);
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else {
-			return -1;
-		}
-	}
-	return 0;
-}
 
 static int lost(struct ssh_conn *c)
 {

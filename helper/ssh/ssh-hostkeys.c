@@ -2,6 +2,7 @@
  * ssh-hostkeys.c - known_hosts lookups and the built-in bitbucket.org keys.
  */
 #include "ssh/ssh-hostkeys.h"
+#include "common/io.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -535,21 +536,6 @@ static int make_parent_dir(const char *path)
 	dir[len] = '\0';
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return -1;
-	return 0;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 
