@@ -3,9 +3,10 @@
  *
  * git runs this program on every fetch and push, for every host.  The gate
  * reads git's request, decides whether the host is Bitbucket, and only then
- * loads the core module (libsecret, OpenSSL) that does the work.  A request
- * for any other host costs one small process and, unless the host is
- * bitbucket.org, one `git config`: no D-Bus, no keyring libraries.
+ * loads the module (libsecret; OpenSSL for the key verbs) that does the
+ * work.  A request for any other host costs one small process that reads
+ * git's configuration files itself (helper/gitconfig/; `git config` runs
+ * only when that reader hands a case back): no D-Bus, no keyring libraries.
  */
 #include <dlfcn.h>
 #include <limits.h>
