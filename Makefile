@@ -43,6 +43,9 @@ SSH2_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libssh2 2>/dev/null)
 SSH2_LIBS     := $(shell $(PKG_CONFIG) --libs libssh2 2>/dev/null)
 SSL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
 SSL_LIBS      := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
+# libkeyutils (libkeyutils-dev) ships a .pc file on Debian 12 and 13
+KEYUTILS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libkeyutils 2>/dev/null)
+KEYUTILS_LIBS   := $(shell $(PKG_CONFIG) --libs libkeyutils 2>/dev/null)
 
 # pure code: no heavy libraries; the gate (git-credential-bitbucket) links
 # only these: git's protocol, Bitbucket's rules, the git-config reader
@@ -51,8 +54,17 @@ PURE_SRC  = helper/msg.c helper/credential/credential.c \
 	    keystore/secret.c
 # the keyring: the one libsecret user
 KEYSTORE_SRC = keystore/keystore.c
+# the keyring policy both programs share (watchdog, one line per error):
+# linked wherever the keystore is, with no library flags of its own
+KEYRING_SRC = helper/keyring.c
 # key material: the only OpenSSL users
 PEM_SRC   = $(wildcard keystore/pem*.c)
+# the encrypted file store (Documentation/technical/keystore-file-format.txt):
+# its crypto is an OpenSSL user, its key cache the one libkeyutils user;
+# not linked into the programs yet, only into the unit tests
+FSCRYPTO_SRC  = keystore/filestore-crypto.c
+FSCACHE_SRC   = keystore/filestore-cache.c
+FILESTORE_SRC = $(wildcard keystore/filestore*.c)
 # the credential helper's modules: the core (get/store/erase, token verbs)
 # and the key verbs
 CORE_SRC  = $(filter-out helper/credential/credential.c helper/credential/cred-key.c,\
@@ -66,16 +78,18 @@ HEADERS   = $(wildcard helper/*.h helper/*/*.h keystore/*.h)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 PURE_OBJ     = $(call obj,$(PURE_SRC))
-KEYSTORE_OBJ = $(call obj,$(KEYSTORE_SRC))
+KEYSTORE_OBJ = $(call obj,$(KEYSTORE_SRC)) $(call obj,$(KEYRING_SRC))
 PEM_OBJ      = $(call obj,$(PEM_SRC))
 CORE_OBJ     = $(call obj,$(CORE_SRC))
 KEYS_OBJ     = $(call obj,$(KEYS_SRC))
 SSH_OBJ      = $(call obj,$(SSH_SRC))
+FILESTORE_OBJ = $(call obj,$(FILESTORE_SRC))
 
 # Each library's flags go only to the objects that own it.
-$(KEYSTORE_OBJ): LIB_CFLAGS = $(SECRET_CFLAGS)
+$(call obj,$(KEYSTORE_SRC)): LIB_CFLAGS = $(SECRET_CFLAGS)
 $(call obj,$(SSH2_SRC)): LIB_CFLAGS = $(SSH2_CFLAGS)
-$(PEM_OBJ): LIB_CFLAGS = $(SSL_CFLAGS)
+$(PEM_OBJ) $(call obj,$(FSCRYPTO_SRC)): LIB_CFLAGS = $(SSL_CFLAGS)
+$(call obj,$(FSCACHE_SRC)): LIB_CFLAGS = $(KEYUTILS_CFLAGS)
 
 PROGRAMS = $(OUT)/git-credential-bitbucket $(OUT)/git-bitbucket-ssh
 MODULE   = $(OUT)/git-credential-bitbucket.so
@@ -86,8 +100,8 @@ all: $(PROGRAMS) $(MODULE) $(KEYS_MODULE)
 
 # Checked when something is compiled, not when the Makefile is read: `make
 # test` and `make demo` install the libraries first, then build in a new make.
-PKGS_FOUND := $(shell $(PKG_CONFIG) --exists libsecret-1 libssh2 libcrypto 2>/dev/null && echo yes)
-need_pkgs = $(if $(PKGS_FOUND),,$(error pkg-config cannot find libsecret-1, libssh2 and libcrypto; run 'make deps' (as root) or 'sudo scripts/install-deps.sh --build', then make again))
+PKGS_FOUND := $(shell $(PKG_CONFIG) --exists libsecret-1 libssh2 libcrypto libkeyutils 2>/dev/null && echo yes)
+need_pkgs = $(if $(PKGS_FOUND),,$(error pkg-config cannot find libsecret-1, libssh2, libcrypto and libkeyutils; run 'make deps' (as root) or 'sudo scripts/install-deps.sh --build', then make again))
 
 $(B)/%.o: %.c $(HEADERS) Makefile | $(B)/include-rules.ok
 	$(need_pkgs)@mkdir -p $(dir $@)
@@ -99,8 +113,11 @@ $(B)/%.o: %.c $(HEADERS) Makefile | $(B)/include-rules.ok
 # <libssh2...> only in SSH2_SRC, <openssl/...> only in PEM_SRC.
 # every file the build compiles or includes (a keystore/ file joins a list above)
 INCLUDE_CHECKED = helper/git-credential-bitbucket.c helper/git-bitbucket-ssh.c \
-		  $(PURE_SRC) $(KEYSTORE_SRC) $(PEM_SRC) $(CORE_SRC) $(KEYS_SRC) $(SSH_SRC) \
+		  $(PURE_SRC) $(KEYSTORE_SRC) $(KEYRING_SRC) $(PEM_SRC) $(CORE_SRC) $(KEYS_SRC) $(SSH_SRC) \
 		  $(HEADERS) $(UNIT_SRC) t/unit/unit.h $(wildcard t/helper/*.c)
+# <openssl/...> also in FSCRYPTO_SRC; <keyutils.h> only in FSCACHE_SRC and
+# the file store's unit test (it probes and inspects the kernel keyring)
+INCLUDE_CHECKED += $(FILESTORE_SRC)
 include_rule = bad=$$(grep -lE '^[[:space:]]*\#[[:space:]]*include[[:space:]]*<($(1))' \
 		$(filter-out $(2),$(INCLUDE_CHECKED))); \
 	if [ -n "$$bad" ]; then \
@@ -111,7 +128,8 @@ $(B)/include-rules.ok: $(INCLUDE_CHECKED) Makefile
 	@mkdir -p $(B)
 	@$(call include_rule,libsecret/|glib|gio/,$(KEYSTORE_SRC))
 	@$(call include_rule,libssh2,$(SSH2_SRC))
-	@$(call include_rule,openssl/,$(PEM_SRC))
+	@$(call include_rule,openssl/,$(PEM_SRC) $(FSCRYPTO_SRC))
+	@$(call include_rule,keyutils\.h,$(FSCACHE_SRC) t/unit/test-filestore.c)
 	@touch $@
 
 # Where the installed modules live and the version, compiled into the gate;
@@ -145,10 +163,15 @@ $(OUT)/git-bitbucket-ssh: $(B)/helper/git-bitbucket-ssh.o $(SSH_OBJ) $(PEM_OBJ) 
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS)
 
-$(B)/t/unit/%: t/unit/%.c t/unit/unit.h $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
+$(B)/t/unit/%: t/unit/%.c t/unit/unit.h $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) \
+		$(FILESTORE_OBJ) $(PURE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) \
-		$(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS)
+		$(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS) $(KEYUTILS_LIBS)
+
+# the file store is in no program yet: name its objects as prerequisites of
+# a target, or make deletes them as intermediates after linking the units
+units: $(FILESTORE_OBJ)
 
 # programs only the tests run (t/helper/*.c), next to the unit tests
 TEST_HELPERS = $(patsubst t/helper/%.c,$(B)/t/unit/%,$(wildcard t/helper/*.c))
@@ -158,6 +181,47 @@ $(B)/t/unit/gcb-%: t/helper/gcb-%.c $(PURE_OBJ)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 units: $(UNITS) $(TEST_HELPERS)
+
+# Fuzz targets (t/fuzz/fuzz-*.c, t/fuzz/README).  `make units` links each
+# with t/fuzz/replay.c into $(B)/t/unit/fuzz-*, which t/t0200-fuzz-replay.sh
+# runs over t/fuzz/corpus/ and t/fuzz/regress/ (no clang needed; ASan+UBSan
+# under `make asan`).  `make fuzz` builds them with clang's libFuzzer in
+# build-fuzz/ and runs each FUZZ_SECONDS (FUZZ_TARGETS: a subset;
+# FUZZ_MERGE=1 merges new inputs into t/fuzz/corpus/).
+FUZZ_SRC  = $(wildcard t/fuzz/fuzz-*.c)
+FUZZ_OBJ  = $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(FILESTORE_OBJ) $(PURE_OBJ)
+FUZZ_LIBS = $(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS) $(KEYUTILS_LIBS)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(patsubst t/fuzz/fuzz-%.c,%,$(FUZZ_SRC))
+ifeq ($(SANITIZE),fuzz)
+CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	  -fno-sanitize-recover=all
+endif
+
+$(B)/t/unit/fuzz-%: t/fuzz/fuzz-%.c t/fuzz/replay.c t/fuzz/fuzz.h $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< t/fuzz/replay.c $(FUZZ_OBJ) $(FUZZ_LIBS)
+
+units: $(patsubst t/fuzz/%.c,$(B)/t/unit/%,$(FUZZ_SRC))
+# objects only pattern rules name are kept, not deleted as intermediate
+.SECONDARY: $(FUZZ_OBJ)
+
+$(B)/fuzz/fuzz-%: t/fuzz/fuzz-%.c t/fuzz/fuzz.h $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(FUZZ_LIBS)
+
+fuzz-bins: $(patsubst t/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+
+fuzz:
+	@sh scripts/install-deps.sh --fuzz
+	@$(MAKE) --no-print-directory B=build-fuzz OUT=build-fuzz CC=clang SANITIZE=fuzz fuzz-bins
+	@bash t/fuzz/run.sh build-fuzz '$(FUZZ_SECONDS)' '$(FUZZ_MERGE)' $(FUZZ_TARGETS)
+
+clean: clean-fuzz
+clean-fuzz:
+	rm -rf build-fuzz
+
+.PHONY: fuzz fuzz-bins clean-fuzz
 
 deps:
 	@sh scripts/install-deps.sh

@@ -287,7 +287,7 @@ test_expect_success 'a session bus that does not answer: one line, 255, no hang'
 	test "$(cat rc)" != 124 &&
 	test "$(cat rc)" != 0 &&
 	test_must_be_empty out &&
-	test_grep "^git-bitbucket-ssh: the keyring did not answer within 15 seconds; " err &&
+	test_grep "^git-bitbucket-ssh: the keyring did not answer in time; check that your D-Bus session and Secret Service (e.g. gnome-keyring-daemon) are running and not waiting for a prompt$" err &&
 	git ls-remote "$SSHD_URL/acme/widget.git" >out &&
 	test -s out
 '

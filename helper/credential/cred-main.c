@@ -15,112 +15,22 @@
 #include <unistd.h>
 
 #include "credential/cred.h"
+#include "keyring.h"
 #include "msg.h"
 #include "bitbucket/rules.h"
 
-/*
- * No keyring call may hang git: the bus connection must come up within
- * OPEN_SECONDS (a stuck session bus), everything after within
- * WATCHDOG_SECONDS (each D-Bus call also has its own 5 s timeout).
- */
-#define OPEN_SECONDS 6
-#define WATCHDOG_SECONDS 30
-
 /* ---- shared helpers ---- */
 
-static void watchdog(int sig)
-{
-	static const char line[] =
-		": the keyring did not answer in time; check that your D-Bus "
-		"session and Secret Service (e.g. gnome-keyring-daemon) are running "
-		"and not waiting for a prompt\n";
-	const char *prog = msg_prog();
-
-	(void)sig;
-	/* async-signal-safe: write(2) only */
-	if (write(2, prog, strlen(prog)) < 0 || write(2, line, sizeof(line) - 1) < 0)
-		_exit(EXIT_KEYRING);
-	_exit(EXIT_KEYRING);
-}
-
+/* The keyring policy is both programs' (helper/keyring.h): limits and lines. */
 int cred_keyring_error(int err)
 {
-	const char *who;
-
-	switch (err) {
-	case KS_ERR_NO_BUS:
-		msg_error("cannot reach the keyring: there is no D-Bus session bus; "
-			  "run this inside your desktop session, or start one with "
-			  "'dbus-run-session -- $SHELL' and a Secret Service such as gnome-keyring");
-		break;
-	case KS_ERR_NO_SERVICE:
-		msg_error("cannot reach the keyring: no Secret Service is running on the "
-			  "session bus; start gnome-keyring-daemon (or another Secret Service "
-			  "provider) and try again");
-		break;
-	case KS_ERR_LOCKED:
-		/* the provider is asked only here, on the error path */
-		if ((who = ks_provider()) == NULL)
-			msg_error("the keyring is locked; unlock it and try again");
-		else if (strcmp(who, "GNOME Keyring") == 0)
-			msg_error("the keyring is locked; unlock GNOME Keyring (log in to "
-				  "your desktop session, or unlock the 'login' keyring in "
-				  "Seahorse) and try again");
-		else if (strcmp(who, "KeePassXC") == 0)
-			msg_error("the keyring is locked; unlock the database in KeePassXC "
-				  "and try again");
-		else
-			msg_error("the keyring is locked; unlock it in %s and try again", who);
-		break;
-	case KS_ERR_PROMPT:
-		if ((who = ks_provider()) != NULL && strcmp(who, "KeePassXC") == 0)
-			msg_error("KeePassXC asked for confirmation in a dialog and got no "
-				  "answer; turn off 'Confirm when clients request entry "
-				  "deletion' in KeePassXC's Secret Service Integration "
-				  "settings and try again");
-		else
-			msg_error("the keyring (%s) asked for confirmation in a dialog and "
-				  "got no answer; answer it, or turn that confirmation off in "
-				  "its settings, and try again", who ? who : "Secret Service");
-		break;
-	case KS_ERR_NO_COLLECTION:
-		msg_error("the keyring has no default collection to store into; create "
-			  "one (e.g. in Seahorse) or start gnome-keyring-daemon with --unlock");
-		break;
-	case KS_ERR_DIED:
-		msg_error("the Secret Service stopped answering in the middle of a call; "
-			  "restart it and try again");
-		break;
-	case KS_ERR_TIMEOUT:
-		if ((who = ks_provider()) != NULL && strcmp(who, "KeePassXC") == 0)
-			msg_error("KeePassXC did not answer in time, probably waiting for a "
-				  "dialog; turn off 'Confirm when passwords are retrieved by "
-				  "clients' and 'Prompt to unlock database before searching' in "
-				  "its Secret Service Integration settings and try again");
-		else
-			msg_error("the Secret Service did not answer in time; check that it is "
-				  "running and not waiting for a prompt");
-		break;
-	default:
-		msg_error("keyring error: %s; try again, and report a bug if it persists",
-			  ks_strerror(err));
-		break;
-	}
+	keyring_error(err);
 	return EXIT_KEYRING;
 }
 
 int cred_open(struct keystore **ks)
 {
-	int r;
-
-	signal(SIGALRM, watchdog);
-	alarm(OPEN_SECONDS);
-	if ((r = ks_open(ks)) != KS_OK) {
-		alarm(0);
-		return cred_keyring_error(r);
-	}
-	alarm(WATCHDOG_SECONDS);
-	return 0;
+	return keyring_open(ks, EXIT_KEYRING) == KS_OK ? 0 : EXIT_KEYRING;
 }
 
 struct config *cred_config(struct gcb_call *call)
@@ -731,24 +641,16 @@ int cmd_key(struct gcb_call *call) __attribute__((weak));
 
 int gcb_module_main(struct gcb_call *call)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(struct gcb_call *);
-	} table[] = {
-		{ "get", cmd_get },	{ "store", cmd_store },
-		{ "erase", cmd_erase }, { "login", cmd_login },
-		{ "logout", cmd_logout }, { "list", cmd_list },
-		{ "key", cmd_key },
+	static int (*const fn[VERB_COUNT])(struct gcb_call *) = {
+		[VERB_GET] = cmd_get, [VERB_STORE] = cmd_store,
+		[VERB_ERASE] = cmd_erase, [VERB_LOGIN] = cmd_login,
+		[VERB_LOGOUT] = cmd_logout, [VERB_LIST] = cmd_list,
+		[VERB_KEY] = cmd_key,
 	};
 
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		if (strcmp(table[i].name, call->argv[0]) != 0)
-			continue;
-		if (table[i].fn == NULL) {
-			msg_error("'%s' is not available in this build", call->argv[0]);
-			return EXIT_USAGE;
-		}
-		return table[i].fn(call);
+	if (fn[call->verb->id] == NULL) {
+		msg_error("'%s' is not available in this build", call->verb->name);
+		return EXIT_USAGE;
 	}
-	return 0;
+	return fn[call->verb->id](call);
 }
