@@ -41,11 +41,6 @@
 
 #define GLOBAL_KNOWN_HOSTS "/etc/ssh/ssh_known_hosts"
 
-static const char usage_options[] =
-	"git-bitbucket-ssh takes [-G] [-4|-6] [-p PORT] [-i KEYNAME] "
-	"[-o SendEnv=GIT_PROTOCOL|UserKnownHostsFile=FILE|"
-	"StrictHostKeyChecking=yes|accept-new|ConnectTimeout=SECONDS] [git@]HOST COMMAND";
-
 static const char usage_text[] =
 	"usage: git-bitbucket-ssh [-G] [-4|-6] [-p PORT] [-i KEYNAME] [-o OPTION=VALUE]... "
 	"[git@]HOST COMMAND\n"
@@ -78,46 +73,15 @@ static int print_version(void)
 	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_LOCAL;
 }
 
-/* --- the command line ---------------------------------------------------- */
-
-static void args_error(int r, const struct ssh_args *a)
-{
-	switch (r) {
-	case SSHARGS_ERR_OPTION:
-		msg_error("option '%s' is not supported; %s", a->bad, usage_options);
-		break;
-	case SSHARGS_ERR_O_OPTION:
-		msg_error("-o %s is not supported; %s", a->bad[0] ? a->bad : "''", usage_options);
-		break;
-	case SSHARGS_ERR_O_VALUE:
-		if (strcasecmp(a->bad, "StrictHostKeyChecking") == 0)
-			msg_error("-o StrictHostKeyChecking takes yes or accept-new: host keys "
-				  "are always checked");
-		else if (strcasecmp(a->bad, "SendEnv") == 0)
-			msg_error("-o SendEnv passes GIT_PROTOCOL only");
-		else if (strcasecmp(a->bad, "ConnectTimeout") == 0)
-			msg_error("-o ConnectTimeout takes a number of seconds from 0 to 3600");
-		else
-			msg_error("-o %s needs a file name", a->bad);
-		break;
-	case SSHARGS_ERR_NEEDS_ARG:
-		msg_error("option '%s' needs a value", a->bad);
-		break;
-	case SSHARGS_ERR_KEYNAME:
-		msg_error("-i takes the name of a key in the keyring (see "
-			  "git-credential-bitbucket key list)");
-		break;
-	case SSHARGS_ERR_HOST:
-		msg_error("refusing the host name: it must not start with '-' and may hold "
-			  "only letters, digits, '.', '-', '_' and ':'");
-		break;
-	default:
-		msg_error("%s; %s", ssh_args_strerror(r), usage_options);
-		break;
-	}
-}
-
 /* --- other hosts: OpenSSH's ssh, never ourselves ------------------------- */
+
+/* A NULL-terminated array of strings, and the strings. */
+static void free_strings(char **v)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
 
 /* Same file as the running program? */
 static int is_self(const char *path)
@@ -160,14 +124,46 @@ static int find_ssh(char *out, size_t len)
 }
 
 /*
- * Hand the connection to OpenSSH with git's arguments.  Only our own -i
- * (a keyring name, which ssh would take for a file) is left out.
+ * ssh's argv from the parse: the option words as given (without our -i,
+ * a keyring name that ssh would take for a file), then the host and the
+ * command words.  The strings are argv's, or copies in *copies.
  */
+static char **ssh_argv(int argc, char **argv, const struct ssh_args *a, char ***copies)
+{
+	char **nargv = calloc((size_t)argc + 1, sizeof(*nargv));
+	int n = 0, k = 0;
+
+	*copies = calloc((size_t)a->n_pass + 1, sizeof(**copies));
+	if (nargv == NULL || *copies == NULL)
+		goto nomem;
+	nargv[n++] = (char *)"ssh";
+	for (int w = 0; w < a->n_pass; w++) {
+		const struct ssh_pass_word *pw = &a->pass[w];
+
+		if (pw->len == 0) {
+			nargv[n++] = argv[pw->index];
+			continue;
+		}
+		if (((*copies)[k++] = strndup(argv[pw->index], pw->len)) == NULL)
+			goto nomem;
+		nargv[n++] = (*copies)[k - 1];
+	}
+	for (int i = a->host_index; i < argc; i++)
+		nargv[n++] = argv[i];
+	nargv[n] = NULL;
+	return nargv;
+nomem:
+	free_strings(*copies);
+	*copies = NULL;
+	free(nargv);
+	return NULL;
+}
+
+/* Hand the connection to OpenSSH with git's arguments. */
 static int run_ssh(int argc, char **argv, const struct ssh_args *a)
 {
 	char ssh[PATH_MAX];
-	char **nargv = NULL, *cluster = NULL;
-	int n = 0;
+	char **nargv, **copies;
 
 	if (getenv(PASSTHROUGH_ENV) != NULL) {
 		msg_error("refusing to run ssh: it would start git-bitbucket-ssh again "
@@ -180,52 +176,15 @@ static int run_ssh(int argc, char **argv, const struct ssh_args *a)
 			  "git config --global --add bitbucket.dataCenterHost HOST", a->host);
 		return EXIT_LOCAL;
 	}
-	if ((nargv = calloc((size_t)argc + 1, sizeof(*nargv))) == NULL)
-		goto nomem;
-	nargv[n++] = (char *)"ssh";
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		size_t j;
-
-		if (a->host_index > 0 && i >= a->host_index) {
-			nargv[n++] = argv[i];
-			continue;
-		}
-		if (strcmp(arg, "--") == 0 || arg[0] != '-') {
-			nargv[n++] = argv[i];
-			continue;
-		}
-		/* an option word: flags, then at most one option with a value */
-		for (j = 1; arg[j] && arg[j] != 'p' && arg[j] != 'i' && arg[j] != 'o'; j++)
-			;
-		if (arg[j] != 'i') {
-			nargv[n++] = argv[i];
-			if (arg[j] != '\0' && arg[j + 1] == '\0' && i + 1 < argc)
-				nargv[n++] = argv[++i];	/* -p/-o VALUE */
-			continue;
-		}
-		/* -i: keep the flags before it, drop it and its value */
-		if (j > 1) {
-			free(cluster);
-			if ((cluster = strndup(arg, j)) == NULL)
-				goto nomem;
-			nargv[n++] = cluster;
-		}
-		if (arg[j + 1] == '\0')
-			i++;
+	if ((nargv = ssh_argv(argc, argv, a, &copies)) == NULL ||
+	    setenv(PASSTHROUGH_ENV, "1", 1) != 0) {
+		msg_error("out of memory");
+	} else {
+		execv(ssh, nargv);
+		msg_error("cannot run %s: %s", ssh, strerror(errno));
 	}
-	nargv[n] = NULL;
-	if (setenv(PASSTHROUGH_ENV, "1", 1) != 0)
-		goto nomem;
-	execv(ssh, nargv);
-	msg_error("cannot run %s: %s", ssh, strerror(errno));
+	free_strings(copies);
 	free(nargv);
-	free(cluster);
-	return EXIT_LOCAL;
-nomem:
-	msg_error("out of memory");
-	free(nargv);
-	free(cluster);
 	return EXIT_LOCAL;
 }
 
@@ -711,55 +670,69 @@ static int run_bitbucket(struct run *run)
 	return connect_and_run(run);
 }
 
-int main(int argc, char **argv)
+/* --version and --help: for people, never from git (git's words never start with "--"). */
+static int is_info_option(int argc, char **argv)
 {
-	struct run *run;
-	enum product product;
-	int r;
+	return argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "--help") == 0);
+}
 
-	/* git's probe: answer at once, no network, no keyring */
-	if (ssh_args_is_probe(argc, argv))
-		return 0;
-	msg_set_prog("git-bitbucket-ssh");
-	signal(SIGPIPE, SIG_IGN);
-
-	/* for people, never from git: git's words never start with "--" */
-	if (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "--help") == 0)) {
-		if (argc > 2) {
-			msg_error("%s takes no arguments", argv[1]);
-			return EXIT_LOCAL;
-		}
-		if (strcmp(argv[1], "--help") == 0) {
-			fputs(usage_text, stdout);
-			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_LOCAL;
-		}
-		return print_version();
-	}
-
-	if ((run = calloc(1, sizeof(*run))) == NULL) {
-		msg_error("out of memory");
+static int info_option(int argc, char **argv)
+{
+	if (argc > 2) {
+		msg_error("%s takes no arguments", argv[1]);
 		return EXIT_LOCAL;
 	}
-	if ((r = ssh_args_parse(argc, argv, &run->args)) != SSHARGS_OK) {
-		args_error(r, &run->args);
-		r = EXIT_LOCAL;
-		goto out;
+	if (strcmp(argv[1], "--help") == 0) {
+		fputs(usage_text, stdout);
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_LOCAL;
 	}
-	if (strcasecmp(run->args.host, CLOUD_HOST) == 0 || config_may_mention_bitbucket())
+	return print_version();
+}
+
+/* A parsed command line: Bitbucket's hosts are ours, the rest go to OpenSSH. */
+static int dispatch(struct run *run, int argc, char **argv)
+{
+	const struct ssh_args *a = &run->args;
+
+	if (strcasecmp(a->host, CLOUD_HOST) == 0 || config_may_mention_bitbucket())
 		(void)config_load(&run->cfg);	/* without git config: no Data Center hosts */
-	product = target_product(run->args.host, run->args.port, &run->cfg.dc);
-	if (product == PRODUCT_NONE) {
+	if (target_product(a->host, a->port, &run->cfg.dc) == PRODUCT_NONE) {
 		config_free(&run->cfg);
-		r = run_ssh(argc, argv, &run->args);
-		goto out;
+		return run_ssh(argc, argv, a);
 	}
 	/*
 	 * Only here, before the keyring: a pass-through to OpenSSH keeps the
 	 * person's umask and core limit.
 	 */
 	harden();
-	r = run_bitbucket(run);
-out:
+	return run_bitbucket(run);
+}
+
+int main(int argc, char **argv)
+{
+	struct run *run;
+	char line[1024];
+	int r;
+
+	msg_set_prog("git-bitbucket-ssh");
+	if ((run = calloc(1, sizeof(*run))) == NULL) {
+		msg_error("out of memory");
+		return EXIT_LOCAL;
+	}
+	/* the command line, read once; everything below reads run->args */
+	r = ssh_args_parse(argc, argv, &run->args);
+	if (run->args.probe) {
+		r = 0;	/* git's probe: answer at once, no network, no keyring */
+	} else if (is_info_option(argc, argv)) {
+		r = info_option(argc, argv);
+	} else if (r != SSHARGS_OK) {
+		ssh_args_error_text(r, &run->args, line, sizeof(line));
+		msg_error("%s", line);
+		r = EXIT_LOCAL;
+	} else {
+		signal(SIGPIPE, SIG_IGN);
+		r = dispatch(run, argc, argv);
+	}
 	sshc_free(run->conn);
 	kh_store_free(&run->hosts);
 	sbuf_free(&run->pem);

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -207,9 +208,81 @@ static int join_command(struct ssh_args *a, int argc, char *const *argv, int fro
 	return SSHARGS_OK;
 }
 
+/* The first error wins: it is the one the message names. */
+static void fail(struct ssh_args *a, int *err, int r, const char *bad, size_t len)
+{
+	if (*err != SSHARGS_OK)
+		return;
+	*err = r;
+	if (bad != NULL && a->bad[0] == '\0')
+		set_bad(a, bad, len);
+}
+
+/* Note an option word (or its first len bytes) for the hand-over to OpenSSH. */
+static void pass_word(struct ssh_args *a, int *err, int index, size_t len)
+{
+	if (a->n_pass == SSH_ARGS_MAX_WORDS) {
+		fail(a, err, SSHARGS_ERR_TOO_MANY, NULL, 0);
+		return;
+	}
+	a->pass[a->n_pass].index = index;
+	a->pass[a->n_pass].len = len;
+	a->n_pass++;
+}
+
+/*
+ * One option word, argv[*i]: flags, then at most one option that takes a
+ * value (the rest of the word, or the next word, which *i then moves to).
+ * After the first error the words are only scanned for -G.
+ */
+static void option_word(struct ssh_args *a, int argc, char *const *argv, int *i, int *err)
+{
+	const char *arg = argv[*i], *val;
+	int word = *i, r;
+	size_t j;
+
+	for (j = 1; arg[j] != '\0'; j++) {
+		char c = arg[j], o[3] = { '-', arg[j], '\0' };
+
+		if (c == 'G') {
+			a->probe = 1;
+		} else if (c == '4' || c == '6') {
+			a->family = c - '0';
+		} else if (c == 'p' || c == 'i' || c == 'o') {
+			break;
+		} else {
+			fail(a, err, SSHARGS_ERR_OPTION, o, 2);
+		}
+	}
+	if (arg[j] == '\0') {
+		pass_word(a, err, word, 0);
+		return;
+	}
+	/* arg[j] is p, i or o; our -i (a keyring name) is not OpenSSH's */
+	if (arg[j] != 'i' || j > 1)
+		pass_word(a, err, word, arg[j] == 'i' ? j : 0);
+	if (arg[j + 1] != '\0') {
+		val = arg + j + 1;
+	} else if (*i + 1 < argc) {
+		val = argv[++*i];
+		if (arg[j] != 'i')
+			pass_word(a, err, *i, 0);
+	} else {
+		fail(a, err, SSHARGS_ERR_NEEDS_ARG, arg, j + 1);
+		return;
+	}
+	if (*err != SSHARGS_OK)
+		return;
+	if ((r = parse_valued(a, arg[j], val)) != SSHARGS_OK) {
+		char o[3] = { '-', arg[j], '\0' };
+
+		fail(a, err, r, o, 2);
+	}
+}
+
 int ssh_args_parse(int argc, char *const *argv, struct ssh_args *out)
 {
-	int i, r;
+	int i, r = SSHARGS_OK;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 1; i < argc; i++) {
@@ -218,43 +291,14 @@ int ssh_args_parse(int argc, char *const *argv, struct ssh_args *out)
 		if (arg[0] != '-' || arg[1] == '\0')
 			break;
 		if (strcmp(arg, "--") == 0) {
+			pass_word(out, &r, i, 0);
 			i++;
 			break;
 		}
-		for (size_t j = 1; arg[j] != '\0'; j++) {
-			char c = arg[j];
-			const char *val;
-
-			if (c == 'G') {
-				out->probe = 1;
-			} else if (c == '4' || c == '6') {
-				out->family = c - '0';
-			} else if (c == 'p' || c == 'i' || c == 'o') {
-				if (arg[j + 1] != '\0')
-					val = arg + j + 1;
-				else if (i + 1 < argc)
-					val = argv[++i];
-				else {
-					set_bad(out, arg, j + 1);
-					return SSHARGS_ERR_NEEDS_ARG;
-				}
-				if ((r = parse_valued(out, c, val)) != SSHARGS_OK) {
-					if (out->bad[0] == '\0') {
-						char o[3] = { '-', c, '\0' };
-
-						set_bad(out, o, 2);
-					}
-					return r;
-				}
-				break;
-			} else {
-				char o[3] = { '-', c, '\0' };
-
-				set_bad(out, o, 2);
-				return SSHARGS_ERR_OPTION;
-			}
-		}
+		option_word(out, argc, argv, &i, &r);
 	}
+	if (r != SSHARGS_OK)
+		return r;
 	if (i >= argc)
 		return out->probe ? SSHARGS_OK : SSHARGS_ERR_NO_HOST;
 	out->host_index = i;
@@ -266,26 +310,6 @@ int ssh_args_parse(int argc, char *const *argv, struct ssh_args *out)
 			return r;
 	}
 	return SSHARGS_OK;
-}
-
-int ssh_args_is_probe(int argc, char *const *argv)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-
-		if (arg[0] != '-' || arg[1] == '\0' || strcmp(arg, "--") == 0)
-			return 0;
-		for (size_t j = 1; arg[j] != '\0'; j++) {
-			if (arg[j] == 'G')
-				return 1;
-			if (arg[j] == 'p' || arg[j] == 'i' || arg[j] == 'o') {
-				if (arg[j + 1] == '\0')
-					i++;	/* the value is the next word */
-				break;
-			}
-		}
-	}
-	return 0;
 }
 
 const char *ssh_args_strerror(int err)
@@ -302,8 +326,66 @@ const char *ssh_args_strerror(int err)
 	case SSHARGS_ERR_O_VALUE: return "unsupported -o value";
 	case SSHARGS_ERR_KEYNAME: return "not a valid key name";
 	case SSHARGS_ERR_USER: return "empty user name";
+	case SSHARGS_ERR_TOO_MANY: return "too many options";
 	}
 	return "unknown error";
+}
+
+const char ssh_args_usage[] =
+	"git-bitbucket-ssh takes [-G] [-4|-6] [-p PORT] [-i KEYNAME] "
+	"[-o SendEnv=GIT_PROTOCOL|UserKnownHostsFile=FILE|"
+	"StrictHostKeyChecking=yes|accept-new|ConnectTimeout=SECONDS] [git@]HOST COMMAND";
+
+/* -o KEY=VALUE with a value we refuse: what KEY takes. */
+static const char *o_value_text(const char *key)
+{
+	if (strcasecmp(key, "StrictHostKeyChecking") == 0)
+		return "-o StrictHostKeyChecking takes yes or accept-new: host keys are "
+		       "always checked";
+	if (strcasecmp(key, "SendEnv") == 0)
+		return "-o SendEnv passes GIT_PROTOCOL only";
+	if (strcasecmp(key, "ConnectTimeout") == 0)
+		return "-o ConnectTimeout takes a number of seconds from 0 to 3600";
+	return NULL;
+}
+
+void ssh_args_error_text(int err, const struct ssh_args *a, char *buf, size_t len)
+{
+	const char *text;
+
+	switch (err) {
+	case SSHARGS_ERR_OPTION:
+		snprintf(buf, len, "option '%s' is not supported; %s", a->bad, ssh_args_usage);
+		break;
+	case SSHARGS_ERR_O_OPTION:
+		snprintf(buf, len, "-o %s is not supported; %s", a->bad[0] ? a->bad : "''",
+			 ssh_args_usage);
+		break;
+	case SSHARGS_ERR_O_VALUE:
+		if ((text = o_value_text(a->bad)) != NULL)
+			snprintf(buf, len, "%s", text);
+		else
+			snprintf(buf, len, "-o %s needs a file name", a->bad);
+		break;
+	case SSHARGS_ERR_NEEDS_ARG:
+		snprintf(buf, len, "option '%s' needs a value", a->bad);
+		break;
+	case SSHARGS_ERR_KEYNAME:
+		snprintf(buf, len, "-i takes the name of a key in the keyring (see "
+			 "git-credential-bitbucket key list)");
+		break;
+	case SSHARGS_ERR_HOST:
+		snprintf(buf, len, "refusing the host name: it must not start with '-' and may "
+			 "hold only letters, digits, '.', '-', '_' and ':'");
+		break;
+	case SSHARGS_ERR_TOO_MANY:
+		snprintf(buf, len, "too many options: at most %d option words before the host",
+			 SSH_ARGS_MAX_WORDS);
+		break;
+	default:
+		snprintf(buf, len, "%s; %s", ssh_args_strerror(err), ssh_args_usage);
+		break;
+	}
 }
 
 /* --- the remote command ------------------------------------------------ */

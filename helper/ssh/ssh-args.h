@@ -9,6 +9,10 @@
  * settings people put in core.sshCommand.  Anything else is refused: an
  * option that is silently dropped is an option that silently does not work.
  *
+ * The command line is read once, by ssh_args_parse(), into struct ssh_args;
+ * everything else (the probe, the connection, the hand-over to OpenSSH)
+ * reads the struct.
+ *
  * Pure code: no I/O, no allocation, nothing printed.
  */
 #ifndef GCB_SSH_ARGS_H
@@ -28,15 +32,26 @@ enum {
 	SSHARGS_ERR_O_VALUE = -8,	/* -o KEY=VALUE with a value we refuse (key in bad[]) */
 	SSHARGS_ERR_KEYNAME = -9,	/* -i with an empty or odd key name */
 	SSHARGS_ERR_USER = -10,		/* "@host": empty user */
+	SSHARGS_ERR_TOO_MANY = -11,	/* more than SSH_ARGS_MAX_WORDS option words */
 };
 
 enum ssh_strict { SSH_STRICT_YES = 0, SSH_STRICT_ACCEPT_NEW };
 
 #define SSH_ARGS_MAX_COMMAND 4096
 #define SSH_ARGS_MAX_PATH 4096
+#define SSH_ARGS_MAX_WORDS 32		/* option words before the host; git sends at most 6 */
+
+/*
+ * One option word OpenSSH gets for a host that is not ours: argv[index],
+ * whole (len 0) or its first len bytes (the flags before our -i).
+ */
+struct ssh_pass_word {
+	int index;
+	size_t len;
+};
 
 struct ssh_args {
-	int probe;			/* -G was given */
+	int probe;			/* -G was given (set even when the parse fails) */
 	int family;			/* 0, 4 or 6 */
 	unsigned port;			/* 0 when -p was not given */
 	int has_user;			/* USER@ was given */
@@ -51,16 +66,28 @@ struct ssh_args {
 	int host_index;			/* argv index of [user@]host */
 	int command_index;		/* argv index of the first command word, 0 = none */
 	char command[SSH_ARGS_MAX_COMMAND]; /* command words joined by spaces */
+	int n_pass;			/* the option words for OpenSSH, in order */
+	struct ssh_pass_word pass[SSH_ARGS_MAX_WORDS];
 	char bad[64];			/* the refused option, for the message */
 };
 
-/* Parse argv[1..argc-1].  On error *out is partly filled and bad[] names the culprit. */
+/*
+ * Parse argv[1..argc-1], once.  On error *out is partly filled and bad[]
+ * names the culprit; the option words are still scanned for -G (probe),
+ * because git's probe is answered whatever else the line holds.
+ */
 int ssh_args_parse(int argc, char *const *argv, struct ssh_args *out);
 
-/* Whether -G appears among the options (also when the rest does not parse). */
-int ssh_args_is_probe(int argc, char *const *argv);
-
 const char *ssh_args_strerror(int err);
+
+/* What ssh_args_parse() takes, for messages: "[-G] [-4|-6] ... [git@]HOST COMMAND". */
+extern const char ssh_args_usage[];
+
+/*
+ * The line for a parse error err (what is wrong and what is taken), from
+ * the code and a->bad: into buf, cut short if len is too small.
+ */
+void ssh_args_error_text(int err, const struct ssh_args *a, char *buf, size_t len);
 
 /* The remote commands we run, and nothing else. */
 enum ssh_verb {

@@ -9,31 +9,64 @@
 #include "ssh/ssh-args.h"
 #include "unit.h"
 
-#define MAXARGS 16
+#define MAXARGS 40
+
+/* The argv of the last parse() (the words it points into are static). */
+static char *last_argv[MAXARGS + 2];
 
 /* Parse a NULL-terminated list of words (argv[0] is added). */
 static int parse(struct ssh_args *a, const char *const *words)
 {
-	char *argv[MAXARGS + 2];
 	int argc = 0;
 
-	argv[argc++] = (char *)"git-bitbucket-ssh";
+	last_argv[argc++] = (char *)"git-bitbucket-ssh";
 	for (; *words && argc < MAXARGS; words++)
-		argv[argc++] = (char *)*words;
-	argv[argc] = NULL;
-	return ssh_args_parse(argc, argv, a);
+		last_argv[argc++] = (char *)*words;
+	last_argv[argc] = NULL;
+	return ssh_args_parse(argc, last_argv, a);
 }
 
+/* Whether the parse sees git's probe, whatever else it says of the line. */
 static int probe(const char *const *words)
 {
-	char *argv[MAXARGS + 2];
-	int argc = 0;
+	struct ssh_args a;
 
-	argv[argc++] = (char *)"git-bitbucket-ssh";
-	for (; *words && argc < MAXARGS; words++)
-		argv[argc++] = (char *)*words;
-	argv[argc] = NULL;
-	return ssh_args_is_probe(argc, argv);
+	(void)parse(&a, words);
+	return a.probe;
+}
+
+/* The line main prints for the last parse's error. */
+static int error_is(int r, const struct ssh_args *a, const char *want)
+{
+	char line[1024];
+
+	ssh_args_error_text(r, a, line, sizeof(line));
+	if (strcmp(line, want) == 0)
+		return 1;
+	printf("# got:  %s\n# want: %s\n", line, want);
+	return 0;
+}
+
+/* The option words OpenSSH would get, joined by '|', e.g. "-4|-p|22". */
+static const char *passed(const struct ssh_args *a)
+{
+	static char out[512];
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int w = 0; w < a->n_pass; w++) {
+		const char *word = last_argv[a->pass[w].index];
+		size_t len = a->pass[w].len ? a->pass[w].len : strlen(word);
+
+		if (used + len + 2 > sizeof(out))
+			return "(too long)";
+		if (w > 0)
+			out[used++] = '|';
+		memcpy(out + used, word, len);
+		used += len;
+		out[used] = '\0';
+	}
+	return out;
 }
 
 #define W(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -155,6 +188,11 @@ static void test_refusals(void)
 
 static void test_probe_scan(void)
 {
+	struct ssh_args a;
+
+	report(parse(&a, W("-v", "-G", "h")) == SSHARGS_ERR_OPTION && a.probe &&
+	       strcmp(a.bad, "-v") == 0,
+	       "probe: set by the one parse even when it fails (the error is kept)");
 	report(probe(W("-G", "h")), "probe: -G first");
 	report(probe(W("-o", "SendEnv=GIT_PROTOCOL", "-G", "h")), "probe: -G after -o VALUE");
 	report(probe(W("-v", "-G", "h")), "probe: found even past an option we refuse");
@@ -244,12 +282,105 @@ static void test_commands(void)
 	}
 }
 
+static void test_error_lines(void)
+{
+	struct ssh_args a;
+	int r;
+
+	r = parse(&a, W("-v", "h"));
+	report(error_is(r, &a, "option '-v' is not supported; git-bitbucket-ssh takes [-G] "
+			"[-4|-6] [-p PORT] [-i KEYNAME] [-o SendEnv=GIT_PROTOCOL|"
+			"UserKnownHostsFile=FILE|StrictHostKeyChecking=yes|accept-new|"
+			"ConnectTimeout=SECONDS] [git@]HOST COMMAND"),
+	       "error line: an unknown option, with what is taken");
+	r = parse(&a, W("-o", "ProxyCommand=nc", "h"));
+	report(error_is(r, &a, "-o ProxyCommand is not supported; git-bitbucket-ssh takes [-G] "
+			"[-4|-6] [-p PORT] [-i KEYNAME] [-o SendEnv=GIT_PROTOCOL|"
+			"UserKnownHostsFile=FILE|StrictHostKeyChecking=yes|accept-new|"
+			"ConnectTimeout=SECONDS] [git@]HOST COMMAND"),
+	       "error line: an unknown -o option, by name");
+	r = parse(&a, W("-o", "StrictHostKeyChecking=no", "h"));
+	report(error_is(r, &a, "-o StrictHostKeyChecking takes yes or accept-new: host keys "
+			"are always checked"), "error line: StrictHostKeyChecking=no");
+	r = parse(&a, W("-o", "sendenv=LANG", "h"));
+	report(error_is(r, &a, "-o SendEnv passes GIT_PROTOCOL only"),
+	       "error line: SendEnv=LANG (key in any case)");
+	r = parse(&a, W("-o", "ConnectTimeout=soon", "h"));
+	report(error_is(r, &a, "-o ConnectTimeout takes a number of seconds from 0 to 3600"),
+	       "error line: ConnectTimeout=soon");
+	r = parse(&a, W("-o", "UserKnownHostsFile=", "h"));
+	report(error_is(r, &a, "-o UserKnownHostsFile needs a file name"),
+	       "error line: UserKnownHostsFile without a file");
+	r = parse(&a, W("-4p"));
+	report(r == SSHARGS_ERR_NEEDS_ARG && error_is(r, &a, "option '-4p' needs a value"),
+	       "error line: -p at the end, named with its cluster");
+	r = parse(&a, W("-i", "-x", "h"));
+	report(error_is(r, &a, "-i takes the name of a key in the keyring (see "
+			"git-credential-bitbucket key list)"), "error line: -i -x");
+	r = parse(&a, W("git@-x", "cmd"));
+	report(error_is(r, &a, "refusing the host name: it must not start with '-' and may "
+			"hold only letters, digits, '.', '-', '_' and ':'"),
+	       "error line: a host starting with -");
+	r = parse(&a, W("-p", "0", "h"));
+	report(error_is(r, &a, "port is not a number between 1 and 65535; git-bitbucket-ssh "
+			"takes [-G] [-4|-6] [-p PORT] [-i KEYNAME] [-o SendEnv=GIT_PROTOCOL|"
+			"UserKnownHostsFile=FILE|StrictHostKeyChecking=yes|accept-new|"
+			"ConnectTimeout=SECONDS] [git@]HOST COMMAND"), "error line: port 0");
+	r = parse(&a, W("@h", "cmd"));
+	report(r == SSHARGS_ERR_USER && error_is(r, &a, "empty user name; git-bitbucket-ssh "
+			"takes [-G] [-4|-6] [-p PORT] [-i KEYNAME] [-o SendEnv=GIT_PROTOCOL|"
+			"UserKnownHostsFile=FILE|StrictHostKeyChecking=yes|accept-new|"
+			"ConnectTimeout=SECONDS] [git@]HOST COMMAND"), "error line: an empty user");
+	r = parse(&a, W("-v", "-A", "-o", "ProxyCommand=x", "h"));
+	report(r == SSHARGS_ERR_OPTION && strcmp(a.bad, "-v") == 0,
+	       "the first error is the one reported");
+	{
+		const char *many[MAXARGS];
+		int n = 0;
+
+		while (n < SSH_ARGS_MAX_WORDS + 1)
+			many[n++] = "-4";
+		many[n++] = "h";
+		many[n] = NULL;
+		r = parse(&a, many);
+		report(r == SSHARGS_ERR_TOO_MANY &&
+		       error_is(r, &a, "too many options: at most 32 option words before the host"),
+		       "33 option words are refused with the limit named");
+		many[SSH_ARGS_MAX_WORDS] = "h";
+		many[SSH_ARGS_MAX_WORDS + 1] = NULL;
+		report(parse(&a, many) == 0 && a.n_pass == SSH_ARGS_MAX_WORDS,
+		       "32 option words are taken");
+	}
+}
+
+/* What OpenSSH gets for a host that is not ours: read from the struct, not argv again. */
+static void test_pass_words(void)
+{
+	struct ssh_args a;
+
+	report(parse(&a, W("-o", "SendEnv=GIT_PROTOCOL", "-4", "-p", "2222", "git@github.com",
+			   "git-upload-pack 'x/y.git'")) == 0 &&
+	       strcmp(passed(&a), "-o|SendEnv=GIT_PROTOCOL|-4|-p|2222") == 0 &&
+	       a.host_index == 6, "pass: git's options as given, host from host_index");
+	report(parse(&a, W("-i", "work", "-4i", "work", "-p22", "git@github.com", "cmd")) == 0 &&
+	       strcmp(passed(&a), "-4|-p22") == 0 && strcmp(a.key_name, "work") == 0,
+	       "pass: our -i and its value are left out, the flags before it kept");
+	report(parse(&a, W("-iwork", "-oSendEnv=GIT_PROTOCOL", "h", "cmd")) == 0 &&
+	       strcmp(passed(&a), "-oSendEnv=GIT_PROTOCOL") == 0,
+	       "pass: an attached -iNAME is left out whole");
+	report(parse(&a, W("-4", "--", "h", "cmd")) == 0 && strcmp(passed(&a), "-4|--") == 0 &&
+	       a.host_index == 3, "pass: -- is kept");
+	report(parse(&a, W("h", "cmd")) == 0 && a.n_pass == 0, "pass: no options, nothing");
+}
+
 int main(void)
 {
 	test_git_lines();
 	test_o_options();
 	test_refusals();
 	test_probe_scan();
+	test_error_lines();
+	test_pass_words();
 	test_commands();
 	return unit_done();
 }
