@@ -47,9 +47,13 @@ SSL_LIBS      := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
 KEYUTILS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libkeyutils 2>/dev/null)
 KEYUTILS_LIBS   := $(shell $(PKG_CONFIG) --libs libkeyutils 2>/dev/null)
 
+# the credential side's pure parts: git's protocol, and the verb table with
+# its command lines (the gate prints the usage from it)
+CRED_PURE_SRC = helper/credential/credential.c helper/credential/cred-verbs.c \
+		helper/credential/cred-args.c
 # pure code: no heavy libraries; the gate (git-credential-bitbucket) links
 # only these: git's protocol, Bitbucket's rules, the git-config reader
-PURE_SRC  = helper/msg.c helper/credential/credential.c \
+PURE_SRC  = helper/msg.c $(CRED_PURE_SRC) \
 	    $(wildcard helper/common/*.c helper/bitbucket/*.c helper/gitconfig/*.c) \
 	    keystore/secret.c
 # the keyring: the one libsecret user
@@ -66,10 +70,9 @@ FSCRYPTO_SRC  = keystore/filestore-crypto.c
 FSCACHE_SRC   = keystore/filestore-cache.c
 FILESTORE_SRC = $(wildcard keystore/filestore*.c)
 # the credential helper's modules: the core (get/store/erase, token verbs)
-# and the key verbs
-CORE_SRC  = $(filter-out helper/credential/credential.c helper/credential/cred-key.c,\
-	      $(wildcard helper/credential/*.c))
-KEYS_SRC  = helper/credential/cred-key.c
+# and the key verbs (cred-key*.c)
+KEYS_SRC  = $(wildcard helper/credential/cred-key*.c)
+CORE_SRC  = $(filter-out $(CRED_PURE_SRC) $(KEYS_SRC),$(wildcard helper/credential/*.c))
 # the SSH wrapper; ssh-conn.c is the one libssh2 user
 SSH_SRC   = $(wildcard helper/ssh/*.c)
 SSH2_SRC  = helper/ssh/ssh-conn.c

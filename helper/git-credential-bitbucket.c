@@ -26,42 +26,6 @@
 #define MODULE_NAME "git-credential-bitbucket.so"
 #define KEYS_MODULE_NAME "git-credential-bitbucket-keys.so"
 
-enum verb_class { GIT_OP, SHELL_VERB };
-
-static const struct verb {
-	const char *name;
-	enum verb_class class;
-	const char *args;
-	const char *help;
-} verbs[] = {
-	{ "get", GIT_OP, "", "(git) answer a credential request from the keyring" },
-	{ "store", GIT_OP, "", "(git) store a credential that worked" },
-	{ "erase", GIT_OP, "", "(git) remove a credential that was rejected" },
-	{ "login", SHELL_VERB, "[--username NAME] [--expires YYYY-MM-DD] [--repos REGEX] [--stdin] URL",
-	  "store a token for a host, account or repository" },
-	{ "logout", SHELL_VERB, "[--username NAME] URL", "remove what login stored" },
-	{ "list", SHELL_VERB, "[--json]", "list stored tokens and keys (never the secrets)" },
-	{ "key", SHELL_VERB, "<import|generate|public|list|remove|rename|scope|set-read-only> ...",
-	  "manage SSH keys for git-bitbucket-ssh" },
-};
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: git-credential-bitbucket <command> [<args>]\n\n");
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "   %-7s %s\n           %s\n", verbs[i].name,
-			verbs[i].args, verbs[i].help);
-	fprintf(f, "\nRun 'git-credential-bitbucket <command> --help' for a command's options.\n");
-}
-
-static const struct verb *find_verb(const char *name)
-{
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, name) == 0)
-			return &verbs[i];
-	return NULL;
-}
-
 /* The core module: next to this program (a build tree), else installed. */
 static void *load_module(const char *name)
 {
@@ -95,8 +59,8 @@ static void *load_module(const char *name)
 
 static int run_module(struct gcb_call *call)
 {
-	const char *name = strcmp(call->argv[0], "key") == 0 ? KEYS_MODULE_NAME :
-								 MODULE_NAME;
+	const char *name = call->verb->module == MODULE_KEYS ? KEYS_MODULE_NAME :
+							      MODULE_NAME;
 	void *h = load_module(name);
 	gcb_entry_fn entry;
 	int r;
@@ -115,12 +79,12 @@ static int run_module(struct gcb_call *call)
 }
 
 /* A git request: decide whether it is ours before touching anything else. */
-static int git_op(int argc, char **argv)
+static int git_op(const struct gcb_verb *v, int argc, char **argv)
 {
 	struct credential req = CREDENTIAL_INIT;
 	struct config cfg;
 	struct target t;
-	struct gcb_call call = { argc, argv, &req, &t, NULL };
+	struct gcb_call call = { argc, argv, v, &req, &t, NULL };
 	int have_cfg = 0, r;
 
 	r = credential_read(0, &req);
@@ -187,26 +151,26 @@ static char out_buffer[65536];
 
 int main(int argc, char **argv)
 {
-	const struct verb *v;
+	const struct gcb_verb *v;
 	int r;
 
 	harden();	/* we hold secrets: no core dumps, no ptrace */
 	setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
 	msg_set_prog("git-credential-bitbucket");
 	if (argc < 2) {
-		usage(stderr);
+		gcb_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
+		gcb_usage(stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("git-credential-bitbucket %s\n", GCB_VERSION);
 		return 0;
 	}
-	v = find_verb(argv[1]);
+	v = gcb_verb_find(argv[1]);
 	if (v == NULL) {
 		/*
 		 * git may call helpers with operations it adds later: ignore
@@ -219,10 +183,10 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (v->class == GIT_OP) {
-		r = git_op(argc - 1, argv + 1);
+	if (v->git_op) {
+		r = git_op(v, argc - 1, argv + 1);
 	} else {
-		struct gcb_call call = { argc - 1, argv + 1, NULL, NULL, NULL };
+		struct gcb_call call = { argc - 1, argv + 1, v, NULL, NULL, NULL };
 
 		r = run_module(&call);
 	}

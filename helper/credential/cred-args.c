@@ -12,16 +12,40 @@
 /* "key " before a key verb's name, nothing before login's */
 #define GROUP(v) ((v)->group ? (v)->group : ""), ((v)->group ? " " : "")
 
+/* Append to buf, keeping it a string when it is full. */
+static void append(char *buf, size_t len, size_t *n, const char *a, const char *b)
+{
+	int k;
+
+	if (*n >= len)
+		return;
+	k = snprintf(buf + *n, len - *n, "%s%s", a, b);
+	*n += k > 0 ? (size_t)k : 0;
+}
+
+const char *cred_args_synopsis(const struct cred_verb *v, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < v->n_opts; i++) {
+		append(buf, len, &n, n ? " [" : "[", v->opts[i].name);
+		if (v->opts[i].arg)
+			append(buf, len, &n, " ", v->opts[i].arg);
+		append(buf, len, &n, "]", "");
+	}
+	if (v->operands[0])
+		append(buf, len, &n, n ? " " : "", v->operands);
+	return buf;
+}
+
 void cred_args_usage(FILE *f, const struct cred_verb *v)
 {
-	fprintf(f, "usage: %s %s%s%s", msg_prog(), GROUP(v), v->name);
-	for (size_t i = 0; i < v->n_opts; i++) {
-		if (v->opts[i].arg)
-			fprintf(f, " [%s %s]", v->opts[i].name, v->opts[i].arg);
-		else
-			fprintf(f, " [%s]", v->opts[i].name);
-	}
-	fprintf(f, "%s%s\n", v->operands[0] ? " " : "", v->operands);
+	char args[512];
+
+	cred_args_synopsis(v, args, sizeof(args));
+	fprintf(f, "usage: %s %s%s%s%s%s\n", msg_prog(), GROUP(v), v->name,
+		args[0] ? " " : "", args);
 }
 
 static void help(const struct cred_verb *v)

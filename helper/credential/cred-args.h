@@ -50,6 +50,12 @@ int cred_args_parse(const struct cred_verb *v, int argc, char **argv,
 /* "<prog>: <what>; see ... --help" and the usage on stderr; EXIT_USAGE. */
 int cred_args_misuse(const struct cred_verb *v, const char *what);
 
+/*
+ * What follows the verb in its usage line: "[--opt ARG] [--flag] OPERANDS"
+ * (cut to len - 1 bytes).  Returns buf.
+ */
+const char *cred_args_synopsis(const struct cred_verb *v, char *buf, size_t len);
+
 /* The one usage line, to f. */
 void cred_args_usage(FILE *f, const struct cred_verb *v);
 

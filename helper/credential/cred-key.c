@@ -1,19 +1,9 @@
 /*
- * cred-key.c - `git-credential-bitbucket key <verb>`: the SSH private keys
- * git-bitbucket-ssh uses, kept in the keyring as unencrypted PKCS#8 PEM.
- *
- * A key is an item of kind KS_KIND_SSH_KEY, protocol "ssh", with the key's
- * name (unique among keys), the host, port and scope it applies to, and a
- * read-only flag; the secret value is the PEM.  Everything about key
- * material goes through keystore/pem.h; this file only talks to people.
- *
- * The private key is read from a file or stdin, its passphrase from the
- * terminal with echo off or from the first line of stdin: never from the
- * command line or the environment (BITBUCKET-RULES.md section 4).  Key
- * material and passphrases are never printed.
+ * cred-key.c - `git-credential-bitbucket key <verb>` for stored keys:
+ * public, list, remove, rename, scope, set-read-only, and the dispatch of
+ * every key verb (import and generate are in cred-key-add.c; what a key
+ * item is, in cred-key.h).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,29 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "credential/cred.h"
-#include "credential/cred-args.h"
+#include "credential/cred-key.h"
+#include "credential/cred-list.h"
 #include "credential/cred-tty.h"
 #include "msg.h"
 #include "pem.h"
 #include "bitbucket/rules.h"
 
-#define KEY_NAME_MAX 100
-#define PASSPHRASE_MAX 1023	/* what OpenSSL's PEM callbacks take */
-#define PASSPHRASE_TRIES 3
-
-/* ---- the verb table: dispatch and usage ---- */
-
-struct key_verb {
-	struct cred_verb args;	/* options, operands, usage, --help */
-	int (*fn)(struct gcb_call *call, const struct cred_verb *v,
-		  const char **vals, const char **ops, int n_ops);
-};
-
 /* ---- names, scopes, labels ---- */
 
-/* Letters, digits and . _ - @ +, starting with a letter or digit. */
-static int check_name(const struct cred_verb *v, const char *name)
+int key_check_name(const struct cred_verb *v, const char *name)
 {
 	size_t n = strlen(name);
 	char why[300];
@@ -69,7 +46,7 @@ static int check_name(const struct cred_verb *v, const char *name)
  * SSH URLs (git@host:path, ssh://git@host:port/path) or a bare host/path;
  * an http(s) URL names the wrong port on Data Center, so it is refused.
  */
-static int scope_target(struct gcb_call *call, const struct cred_verb *v,
+int key_scope_target(struct gcb_call *call, const struct cred_verb *v,
 			const char *url, struct target *t)
 {
 	struct config *cfg;
@@ -108,19 +85,7 @@ static int scope_target(struct gcb_call *call, const struct cred_verb *v,
 	return 0;
 }
 
-/* "host[:port][/scope]" of an item. */
-static const char *item_where(const struct ks_item *it, char *buf, size_t len)
-{
-	char port[16] = "";
-
-	if (it->port)
-		snprintf(port, sizeof(port), ":%u", it->port);
-	snprintf(buf, len, "%s%s%s%s", it->host, port, it->scope[0] ? "/" : "",
-		 it->scope);
-	return buf;
-}
-
-static void make_label(const struct ks_item *it, char *buf, size_t len)
+void key_label(const struct ks_item *it, char *buf, size_t len)
 {
 	char where[800];
 
@@ -128,7 +93,7 @@ static void make_label(const struct ks_item *it, char *buf, size_t len)
 		 item_where(it, where, sizeof(where)));
 }
 
-static void item_from_target(struct ks_item *it, const struct target *t)
+void key_from_target(struct ks_item *it, const struct target *t)
 {
 	memcpy(it->protocol, "ssh", sizeof("ssh"));
 	snprintf(it->host, sizeof(it->host), "%s", t->host);
@@ -138,11 +103,7 @@ static void item_from_target(struct ks_item *it, const struct target *t)
 
 /* ---- finding keys ---- */
 
-/*
- * The key called name: 0 and *found = 1 with *it filled, 0 and *found = 0
- * when there is none, or an EXIT_* code (the line already printed).
- */
-static int find_key(struct keystore *ks, const char *name, struct ks_item *it,
+int key_find(struct keystore *ks, const char *name, struct ks_item *it,
 		    int *found)
 {
 	struct ks_item pat = KS_ITEM_INIT;
@@ -190,442 +151,15 @@ static int open_and_find(const char *name, struct keystore **ks,
 
 	if ((r = cred_open(ks)) != 0)
 		return r;
-	if ((r = find_key(*ks, name, it, &found)) != 0)
+	if ((r = key_find(*ks, name, it, &found)) != 0)
 		return r;
 	return found ? 0 : no_such_key(name);
 }
 
-static void done(struct keystore *ks)
+void key_done(struct keystore *ks)
 {
 	ks_close(ks);
 	alarm(0);
-}
-
-/* ---- reading from the person ---- */
-
-/* The whole of fd, up to one byte more than any key may be. */
-static int read_all(int fd, struct sbuf *out)
-{
-	char buf[4096];
-	int r = 0;
-
-	out->max = PEM_MAX_INPUT + 1;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -1;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > PEM_MAX_INPUT) {
-			/* too large: keep what fits plus one byte, pem says why */
-			sbuf_add(out, buf, PEM_MAX_INPUT + 1 - out->len);
-			break;
-		}
-		if (sbuf_add(out, buf, (size_t)n) != 0) {
-			errno = ENOMEM;
-			r = -1;
-			break;
-		}
-	}
-	wipe(buf, sizeof(buf));
-	return r;
-}
-
-/* ---- import ---- */
-
-static const struct cred_opt import_opts[] = {
-	{ "--scope", "URL", "use the key only for this host, account or repository (SSH URL)" },
-	{ "--read-only", NULL, "the key is a read-only access key: refuse pushes locally" },
-	{ "--force", NULL, "replace a key that has the same name" },
-	{ "--convert", NULL, "convert an OpenSSH-format key (BEGIN OPENSSH PRIVATE KEY) to PEM" },
-	{ "--passphrase-stdin", NULL, "read the key's passphrase from the first line of stdin (the key then comes from FILE)" },
-};
-enum { I_SCOPE, I_READ_ONLY, I_FORCE, I_CONVERT, I_PASS_STDIN };
-
-/* The one line for each thing pem_import() can refuse. */
-static int import_error(const char *name, const char *file, int err)
-{
-	const char *f = file != NULL && strcmp(file, "-") != 0 ? file : "FILE";
-
-	switch (err) {
-	case PEM_ERR_EMPTY:
-		msg_error("cannot import key '%s': the input is empty; give the "
-			  "private key file, or paste the key on stdin", name);
-		break;
-	case PEM_ERR_TOO_LARGE:
-		msg_error("cannot import key '%s': the input is larger than 64 KiB, "
-			  "far more than a private key; give the private key file", name);
-		break;
-	case PEM_ERR_BINARY:
-		msg_error("cannot import key '%s': the input is binary, not a PEM "
-			  "text key; convert a DER key with 'openssl pkey -inform DER "
-			  "-in %s' and import the output", name, f);
-		break;
-	case PEM_ERR_PUBLIC_KEY:
-		msg_error("cannot import key '%s': this is a public key; give the "
-			  "private key instead (the file without .pub, e.g. "
-			  "~/.ssh/id_ed25519)", name);
-		break;
-	case PEM_ERR_NO_HEADER:
-		msg_error("cannot import key '%s': the -----BEGIN ... PRIVATE KEY----- "
-			  "line is missing; copy the whole key, from its BEGIN line "
-			  "to its END line", name);
-		break;
-	case PEM_ERR_NO_FOOTER:
-		msg_error("cannot import key '%s': the -----END ... PRIVATE KEY----- "
-			  "line is missing; copy the whole key, from its BEGIN line "
-			  "to its END line", name);
-		break;
-	case PEM_ERR_CORRUPT:
-		msg_error("cannot import key '%s': the key is truncated or corrupted; "
-			  "copy the whole key file again", name);
-		break;
-	case PEM_ERR_MULTIPLE:
-		msg_error("cannot import key '%s': the input holds more than one "
-			  "private key; import one key at a time", name);
-		break;
-	case PEM_ERR_OPENSSH:
-		msg_error("cannot import key '%s': the key is in OpenSSH format, "
-			  "not PEM; import it again with --convert to store it as PEM",
-			  name);
-		break;
-	case PEM_ERR_OPENSSH_ENCRYPTED:
-		msg_error("cannot import key '%s': the key is in OpenSSH format and "
-			  "protected by a passphrase; convert it to PEM with "
-			  "'ssh-keygen -p -m PEM -f %s' and import it again", name, f);
-		break;
-	case PEM_ERR_OPENSSH_ENCRYPTED_ED25519:
-		msg_error("cannot import key '%s': the Ed25519 key is in OpenSSH "
-			  "format and protected by a passphrase, which only ssh-keygen "
-			  "can open; remove the passphrase from a copy with 'ssh-keygen "
-			  "-p -N \"\" -f COPY', import the copy with --convert, then "
-			  "delete the copy", name);
-		break;
-	case PEM_ERR_PUTTY:
-		msg_error("cannot import key '%s': this is a PuTTY key (.ppk); "
-			  "export it in PuTTYgen with Conversions > Export OpenSSH key "
-			  "and import the exported file with --convert", name);
-		break;
-	case PEM_ERR_DSA:
-		msg_error("cannot import key '%s': DSA keys are too weak and "
-			  "Bitbucket no longer accepts them; create a new key with "
-			  "'%s key generate %s'", name, msg_prog(), name);
-		break;
-	case PEM_ERR_RSA_WEAK:
-		msg_error("cannot import key '%s': RSA keys shorter than 2048 bits "
-			  "are too weak; create a new key with '%s key generate %s'",
-			  name, msg_prog(), name);
-		break;
-	case PEM_ERR_NEED_PASSPHRASE:
-		msg_error("cannot import key '%s': the key is protected by a "
-			  "passphrase and there is no terminal to ask for it; give the "
-			  "passphrase on stdin with --passphrase-stdin and the key as "
-			  "FILE", name);
-		return EXIT_USAGE;
-	case PEM_ERR_BAD_PASSPHRASE:
-		msg_error("cannot import key '%s': wrong passphrase; check it and "
-			  "try again", name);
-		break;
-	case PEM_ERR_UNSUPPORTED:
-		msg_error("cannot import key '%s': unsupported key type; use an "
-			  "Ed25519, ECDSA (P-256, P-384, P-521) or RSA key", name);
-		break;
-	default:
-		msg_error("cannot import key '%s': %s; try again", name,
-			  pem_strerror(err));
-		break;
-	}
-	return EXIT_REFUSED;
-}
-
-/* Refuse a name that is taken, unless force. */
-static int check_free(const char *what, const char *name, int force)
-{
-	struct keystore *ks = NULL;
-	struct ks_item it = KS_ITEM_INIT;
-	int found = 0, r;
-
-	if (force)
-		return 0;
-	if ((r = cred_open(&ks)) != 0)
-		goto out;
-	if ((r = find_key(ks, name, &it, &found)) != 0)
-		goto out;
-	if (found) {
-		msg_error("cannot %s key '%s': a key with this name already exists; "
-			  "choose another name, or replace it with --force", what, name);
-		r = EXIT_REFUSED;
-	}
-out:
-	done(ks);
-	return r;
-}
-
-/* Store pem under name for t; fills *it.  The line is printed on failure. */
-static int store_key(const char *what, const char *name, int force,
-		     const struct target *t, int read_only,
-		     const struct sbuf *pem, struct ks_item *it)
-{
-	struct keystore *ks = NULL;
-	struct ks_item old = KS_ITEM_INIT;
-	char label[1200];
-	int found = 0, r;
-
-	memset(it, 0, sizeof(*it));
-	memcpy(it->kind, KS_KIND_SSH_KEY, sizeof(KS_KIND_SSH_KEY));
-	item_from_target(it, t);
-	snprintf(it->name, sizeof(it->name), "%s", name);
-	it->read_only = read_only;
-	it->created = (long long)time(NULL);
-	make_label(it, label, sizeof(label));
-
-	if ((r = cred_open(&ks)) != 0)
-		goto out;
-	/* again: the name may have been taken while we read the key */
-	if (!force && (r = find_key(ks, name, &old, &found)) != 0)
-		goto out;
-	if (found) {
-		msg_error("cannot %s key '%s': a key with this name already exists; "
-			  "choose another name, or replace it with --force", what, name);
-		r = EXIT_REFUSED;
-		goto out;
-	}
-	/* ks_store replaces any key of the same name, whatever its scope */
-	if ((r = ks_store(ks, it, label, pem)) != KS_OK)
-		r = cred_keyring_error(r);
-out:
-	done(ks);
-	return r;
-}
-
-static void fixes_warning(const char *name, unsigned fixes)
-{
-	char what[300];
-
-	if (fixes == 0)
-		return;
-	msg_warn("repaired key '%s' before storing it: %s", name,
-		 pem_fixes_describe(fixes, what, sizeof(what)));
-}
-
-/* The passphrase: one line of stdin, or the terminal with echo off. */
-static int get_passphrase(const char *name, int from_stdin, int attempt,
-			  struct sbuf *pass)
-{
-	char prompt[300];
-	int fd, r;
-
-	if (from_stdin) {
-		if ((r = tty_read_line(0, pass)) != TTY_OK) {
-			if (r == TTY_TOO_LONG)
-				msg_error("cannot import key '%s': the passphrase is "
-					  "longer than %d bytes", name, PASSPHRASE_MAX);
-			else
-				msg_error("cannot import key '%s': no passphrase on "
-					  "stdin; give it as the first line", name);
-			return EXIT_USAGE;
-		}
-		return 0;
-	}
-	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-		return import_error(name, NULL, PEM_ERR_NEED_PASSPHRASE);
-	snprintf(prompt, sizeof(prompt), "%s passphrase for key '%s': ",
-		 attempt == 0 ? "Enter" : "Wrong passphrase; enter the", name);
-	r = tty_read_hidden(fd, fd, prompt, pass);
-	close(fd);
-	if (r == TTY_NO_ECHO) {
-		msg_error("cannot import key '%s': cannot turn off the terminal's "
-			  "echo to ask for the passphrase; use --passphrase-stdin",
-			  name);
-		return EXIT_USAGE;
-	}
-	if (r != TTY_OK) {
-		msg_error("cannot import key '%s': no passphrase given", name);
-		return EXIT_REFUSED;
-	}
-	return 0;
-}
-
-static int key_import(struct gcb_call *call, const struct cred_verb *v,
-		      const char **vals, const char **ops, int n_ops)
-{
-	const char *name = ops[0];
-	const char *file = n_ops > 1 ? ops[1] : "-";
-	struct target t;
-	struct sbuf in = SBUF_INIT, pem = SBUF_INIT;
-	struct sbuf pass = { NULL, 0, 0, PASSPHRASE_MAX };
-	struct pem_info info;
-	struct ks_item it;
-	char where[800];
-	unsigned fixes = 0, opts = vals[I_CONVERT] ? PEM_CONVERT : 0;
-	int from_stdin = strcmp(file, "-") == 0, fd = 0, r;
-
-	if ((r = check_name(v, name)) != 0)
-		return r;
-	if (vals[I_PASS_STDIN] && from_stdin)
-		return cred_args_misuse(v, "--passphrase-stdin reads the "
-					"passphrase from stdin, so give the "
-					"key as FILE");
-	if ((r = scope_target(call, v, vals[I_SCOPE], &t)) != 0)
-		return r;
-	if ((r = check_free("import", name, vals[I_FORCE] != NULL)) != 0)
-		return r;
-
-	if (!from_stdin &&
-	    (fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-		msg_error("cannot import key '%s': cannot open '%s': %s; check "
-			  "the path", name, file, strerror(errno));
-		return EXIT_REFUSED;
-	}
-	if (from_stdin && isatty(0))
-		tty_write(2, "Paste the private key, then press Ctrl-D on a line of its own:\n");
-	r = read_all(fd, &in);
-	if (!from_stdin)
-		close(fd);
-	if (r != 0) {
-		msg_error("cannot import key '%s': cannot read '%s': %s; check "
-			  "the path", name, from_stdin ? "stdin" : file,
-			  strerror(errno));
-		r = EXIT_REFUSED;
-		goto out;
-	}
-
-	r = pem_import(in.buf, in.len, NULL, opts, &pem, &info, &fixes);
-	for (int attempt = 0; r == PEM_ERR_NEED_PASSPHRASE ||
-	     (r == PEM_ERR_BAD_PASSPHRASE && !vals[I_PASS_STDIN] &&
-	      attempt < PASSPHRASE_TRIES); attempt++) {
-		int e = get_passphrase(name, vals[I_PASS_STDIN] != NULL,
-				       attempt, &pass);
-
-		if (e != 0) {
-			r = e;
-			goto out;
-		}
-		r = pem_import(in.buf, in.len, pass.buf ? pass.buf : "", opts,
-			       &pem, &info, &fixes);
-		sbuf_reset(&pass);
-	}
-	sbuf_free(&pass);
-	sbuf_free(&in);
-	if (r != 0) {
-		r = import_error(name, from_stdin ? NULL : file, r);
-		goto out;
-	}
-
-	if ((r = store_key("import", name, vals[I_FORCE] != NULL, &t,
-			   vals[I_READ_ONLY] != NULL, &pem, &it)) != 0)
-		goto out;
-	fixes_warning(name, fixes);
-	msg_out("stored key '%s' (%s, %u bits, %s) for %s%s", name,
-		info.type_name, info.bits, info.fingerprint,
-		item_where(&it, where, sizeof(where)),
-		it.read_only ? ", read-only" : "");
-	r = 0;
-out:
-	sbuf_free(&in);
-	sbuf_free(&pem);
-	sbuf_free(&pass);
-	return r;
-}
-
-/* ---- generate ---- */
-
-static const struct cred_opt generate_opts[] = {
-	{ "--type", "TYPE", "ed25519 (default), ecdsa or rsa" },
-	{ "--bits", "N", "ecdsa: 256 (default), 384, 521; rsa: 2048 to 16384, default 4096" },
-	{ "--scope", "URL", "use the key only for this host, account or repository (SSH URL)" },
-	{ "--read-only", NULL, "the key will be a read-only access key: refuse pushes locally" },
-	{ "--force", NULL, "replace a key that has the same name" },
-};
-enum { G_TYPE, G_BITS, G_SCOPE, G_READ_ONLY, G_FORCE };
-
-static int parse_bits(const char *s, unsigned *out)
-{
-	unsigned long n = 0;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		n = n * 10 + (unsigned long)(*s - '0');
-		if (n > 100000)
-			return -1;
-	}
-	*out = (unsigned)n;
-	return 0;
-}
-
-static int key_generate(struct gcb_call *call, const struct cred_verb *v,
-			const char **vals, const char **ops, int n_ops)
-{
-	const char *name = ops[0];
-	enum pem_type type = PEM_TYPE_ED25519;
-	unsigned bits = 0;
-	struct target t;
-	struct sbuf pem = SBUF_INIT, line = SBUF_INIT;
-	struct pem_info info;
-	struct ks_item it;
-	int r;
-
-	(void)n_ops;
-	if ((r = check_name(v, name)) != 0)
-		return r;
-	if (vals[G_TYPE] && (type = pem_type_from_name(vals[G_TYPE])) == PEM_TYPE_NONE)
-		return cred_args_misuse(v, "--type must be ed25519, ecdsa or rsa");
-	if (vals[G_BITS] && parse_bits(vals[G_BITS], &bits) != 0)
-		return cred_args_misuse(v, "--bits wants a number");
-	if ((r = scope_target(call, v, vals[G_SCOPE], &t)) != 0)
-		return r;
-	if ((r = check_free("generate", name, vals[G_FORCE] != NULL)) != 0)
-		return r;
-
-	/* before the keyring is opened: a large RSA key takes its time */
-	r = pem_generate(type, bits, &pem, &info);
-	if (r == PEM_ERR_RSA_WEAK) {
-		msg_error("cannot generate key '%s': RSA keys need at least %d "
-			  "bits; use --bits 4096 (or leave --bits out)", name,
-			  PEM_RSA_MIN_BITS);
-		r = EXIT_USAGE;
-		goto out;
-	}
-	if (r == PEM_ERR_BAD_ARG) {
-		msg_error("cannot generate key '%s': %s keys cannot have %u bits; "
-			  "use %s", name, type == PEM_TYPE_RSA ? "RSA" :
-			  type == PEM_TYPE_ECDSA ? "ECDSA" : "Ed25519", bits,
-			  type == PEM_TYPE_RSA ? "2048 to 16384 (default 4096)" :
-			  type == PEM_TYPE_ECDSA ? "256, 384 or 521" :
-			  "no --bits (Ed25519 keys are 256 bits)");
-		r = EXIT_USAGE;
-		goto out;
-	}
-	if (r != 0) {
-		msg_error("cannot generate key '%s': %s; try again", name,
-			  pem_strerror(r));
-		r = EXIT_REFUSED;
-		goto out;
-	}
-	if ((r = pem_public_line(&pem, NULL, &line)) != 0) {
-		msg_error("cannot generate key '%s': %s; try again", name,
-			  pem_strerror(r));
-		r = EXIT_REFUSED;
-		goto out;
-	}
-	if ((r = store_key("generate", name, vals[G_FORCE] != NULL, &t,
-			   vals[G_READ_ONLY] != NULL, &pem, &it)) != 0)
-		goto out;
-	msg_out("%s", line.buf);
-	msg_out("%u %s %s (%s)", info.bits, info.fingerprint, name, info.type_name);
-	r = 0;
-out:
-	sbuf_free(&pem);
-	sbuf_free(&line);
-	return r;
 }
 
 /* ---- public ---- */
@@ -661,7 +195,7 @@ static int key_public(struct gcb_call *call, const struct cred_verb *v,
 	int bad = 0, r;
 
 	(void)call, (void)vals, (void)n_ops;
-	if ((r = check_name(v, ops[0])) != 0)
+	if ((r = key_check_name(v, ops[0])) != 0)
 		return r;
 	if ((r = open_and_find(ops[0], &ks, &it)) != 0)
 		goto out;
@@ -676,7 +210,7 @@ static int key_public(struct gcb_call *call, const struct cred_verb *v,
 	msg_out("%s", line.buf);
 	r = 0;
 out:
-	done(ks);
+	key_done(ks);
 	sbuf_free(&pem);
 	sbuf_free(&line);
 	return r;
@@ -690,198 +224,116 @@ struct key_row {
 	int bad;		/* pem_check's error, or 0 */
 };
 
+/* by name */
 static int row_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct key_row *)a)->it.name,
 		      ((const struct key_row *)b)->it.name);
 }
 
-static const char *iso_time(long long t, char *buf, size_t len)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%s", "unknown");
-	return buf;
-}
-
-static int json_str(struct sbuf *o, const char *s)
-{
-	if (sbuf_addch(o, '"') != 0)
-		return -1;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[8];
-
-		if (c == '"' || c == '\\') {
-			if (sbuf_addch(o, '\\') != 0 || sbuf_addch(o, c) != 0)
-				return -1;
-		} else if (c < 0x20 || c >= 0x7f) {
-			/* names and scopes are ASCII; anything else is escaped */
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			if (sbuf_addstr(o, esc) != 0)
-				return -1;
-		} else if (sbuf_addch(o, c) != 0) {
-			return -1;
-		}
-	}
-	return sbuf_addch(o, '"');
-}
-
-static int json_time(struct sbuf *o, long long t)
-{
-	char buf[32];
-
-	return t > 0 ? json_str(o, iso_time(t, buf, sizeof(buf))) :
-	       sbuf_addstr(o, "null");
-}
-
-static long long age_days(const struct ks_item *it, long long now)
-{
-	return it->created > 0 && now >= it->created ? (now - it->created) / 86400 : -1;
-}
-
-static int is_old(const struct ks_item *it, long long now, long max_days)
-{
-	return it->created > 0 && now - it->created > (long long)max_days * 86400;
-}
-
 static int print_json(const struct key_row *rows, size_t n, long long now,
 		      long max_days)
 {
-	struct sbuf o = SBUF_INIT;
-	char num[64];
-	int r = sbuf_addch(&o, '[');
+	struct json j = JSON_INIT;
 
-	for (size_t i = 0; r == 0 && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct key_row *k = &rows[i];
-		long long age = age_days(&k->it, now);
 
-		r = -1;
-		if (sbuf_addstr(&o, i ? ",\n  {" : "\n  {") != 0 ||
-		    sbuf_addstr(&o, "\"name\": ") != 0 || json_str(&o, k->it.name) != 0)
-			break;
+		json_object(&j);
+		json_str(&j, "name", k->it.name);
 		if (k->bad) {
-			if (sbuf_addstr(&o, ", \"type\": null, \"bits\": null, "
-					"\"fingerprint\": null, \"error\": ") != 0 ||
-			    json_str(&o, pem_strerror(k->bad)) != 0)
-				break;
+			json_null(&j, "type");
+			json_null(&j, "bits");
+			json_null(&j, "fingerprint");
+			json_str(&j, "error", pem_strerror(k->bad));
 		} else {
-			snprintf(num, sizeof(num), "%u", k->info.bits);
-			if (sbuf_addstr(&o, ", \"type\": ") != 0 ||
-			    json_str(&o, k->info.type_name) != 0 ||
-			    sbuf_addstr(&o, ", \"bits\": ") != 0 ||
-			    sbuf_addstr(&o, num) != 0 ||
-			    sbuf_addstr(&o, ", \"fingerprint\": ") != 0 ||
-			    json_str(&o, k->info.fingerprint) != 0)
-				break;
+			json_str(&j, "type", k->info.type_name);
+			json_uint(&j, "bits", k->info.bits);
+			json_str(&j, "fingerprint", k->info.fingerprint);
 		}
-		snprintf(num, sizeof(num), "%u", k->it.port);
-		if (sbuf_addstr(&o, ", \"host\": ") != 0 || json_str(&o, k->it.host) != 0 ||
-		    sbuf_addstr(&o, ", \"port\": ") != 0 ||
-		    sbuf_addstr(&o, k->it.port ? num : "null") != 0 ||
-		    sbuf_addstr(&o, ", \"scope\": ") != 0 || json_str(&o, k->it.scope) != 0 ||
-		    sbuf_addstr(&o, ", \"read_only\": ") != 0 ||
-		    sbuf_addstr(&o, k->it.read_only ? "true" : "false") != 0 ||
-		    sbuf_addstr(&o, ", \"created\": ") != 0 ||
-		    json_time(&o, k->it.created) != 0 ||
-		    sbuf_addstr(&o, ", \"last_used\": ") != 0 ||
-		    json_time(&o, k->it.last_used) != 0)
-			break;
-		snprintf(num, sizeof(num), "%lld", age);
-		if (sbuf_addstr(&o, ", \"age_days\": ") != 0 ||
-		    sbuf_addstr(&o, age >= 0 ? num : "null") != 0 ||
-		    sbuf_addstr(&o, ", \"old\": ") != 0 ||
-		    sbuf_addstr(&o, is_old(&k->it, now, max_days) ? "true" : "false") != 0 ||
-		    sbuf_addch(&o, '}') != 0)
-			break;
-		r = 0;
+		json_str(&j, "host", k->it.host);
+		json_uint_or_null(&j, "port", k->it.port);
+		json_str(&j, "scope", k->it.scope);
+		json_bool(&j, "read_only", k->it.read_only);
+		json_time(&j, "created", k->it.created);
+		json_time(&j, "last_used", k->it.last_used);
+		json_int_or_null(&j, "age_days", list_age_days(&k->it, now));
+		json_bool(&j, "old", list_is_old(&k->it, now, max_days));
+		json_object_end(&j);
 	}
-	if (r == 0)
-		r = sbuf_addstr(&o, n ? "\n]\n" : "]\n");
-	if (r == 0 && fwrite(o.buf, 1, o.len, stdout) != o.len)
-		r = -1;
-	sbuf_free(&o);
-	if (r != 0) {
-		msg_error("cannot write the list; check that stdout is writable");
-		return EXIT_REFUSED;
-	}
-	return 0;
+	return json_finish(&j);
 }
-
-enum { C_NAME, C_KEY, C_WHERE, C_ACCESS, C_CREATED, C_USED, C_NOTES, NCOL };
-#define CELL 600
 
 static void print_table(const struct key_row *rows, size_t n, long long now,
 			long max_days)
 {
+	enum { C_NAME, C_KEY, C_WHERE, C_ACCESS, C_CREATED, C_USED, C_NOTES, NCOL };
 	static const char *const head[NCOL] = {
 		"NAME", "KEY", "WHERE", "ACCESS", "CREATED", "LAST USED", "NOTES"
 	};
-	size_t w[NCOL];
-	char (*cells)[NCOL][CELL];
+	struct list_table tb;
 
 	if (n == 0) {
 		msg_out("no SSH keys stored; add one with '%s key generate NAME' "
 			"or '%s key import NAME FILE'", msg_prog(), msg_prog());
 		return;
 	}
-	if ((cells = calloc(n, sizeof(*cells))) == NULL) {
-		msg_error("out of memory; try again");
+	if (list_table_init(&tb, head, NCOL, n) != 0)
 		return;
-	}
-	for (int c = 0; c < NCOL; c++)
-		w[c] = strlen(head[c]);
 	for (size_t i = 0; i < n; i++) {
 		const struct key_row *k = &rows[i];
-		long long age = age_days(&k->it, now);
-		char date[16];
 
-		snprintf(cells[i][C_NAME], CELL, "%s", k->it.name);
+		snprintf(list_cell(&tb, i, C_NAME), LIST_CELL, "%s", k->it.name);
 		if (k->bad)
-			snprintf(cells[i][C_KEY], CELL, "unusable: %s",
+			snprintf(list_cell(&tb, i, C_KEY), LIST_CELL, "unusable: %s",
 				 pem_strerror(k->bad));
 		else	/* as ssh-keygen -l prints it, with the name as comment */
-			snprintf(cells[i][C_KEY], CELL, "%u %s %s (%s)", k->info.bits,
-				 k->info.fingerprint, k->it.name, k->info.type_name);
-		item_where(&k->it, cells[i][C_WHERE], CELL);
-		snprintf(cells[i][C_ACCESS], CELL, "%s",
+			snprintf(list_cell(&tb, i, C_KEY), LIST_CELL, "%u %s %s (%s)",
+				 k->info.bits, k->info.fingerprint, k->it.name,
+				 k->info.type_name);
+		item_where(&k->it, list_cell(&tb, i, C_WHERE), LIST_CELL);
+		snprintf(list_cell(&tb, i, C_ACCESS), LIST_CELL, "%s",
 			 k->it.read_only ? "read-only" : "read-write");
-		if (k->it.created > 0)
-			snprintf(cells[i][C_CREATED], CELL, "%s (%lldd)",
-				 rules_date(k->it.created, date, sizeof(date)), age);
-		else
-			snprintf(cells[i][C_CREATED], CELL, "unknown");
-		if (k->it.last_used > 0)
-			rules_date(k->it.last_used, cells[i][C_USED], CELL);
-		else
-			snprintf(cells[i][C_USED], CELL, "never");
-		if (is_old(&k->it, now, max_days))
-			snprintf(cells[i][C_NOTES], CELL, "older than %ld days: "
-				 "rotate it", max_days);
-		for (int c = 0; c < NCOL; c++)
-			if (strlen(cells[i][c]) > w[c])
-				w[c] = strlen(cells[i][c]);
+		list_created(&k->it, now, list_cell(&tb, i, C_CREATED), LIST_CELL);
+		list_date(k->it.last_used, list_cell(&tb, i, C_USED), LIST_CELL, "never");
+		if (list_is_old(&k->it, now, max_days))
+			snprintf(list_cell(&tb, i, C_NOTES), LIST_CELL,
+				 "older than %ld days: rotate it", max_days);
 	}
-	for (size_t i = 0; i <= n; i++) {
-		char line[NCOL * (CELL + 2)];
-		size_t len = 0;
+	list_table_print(&tb);
+}
 
-		for (int c = 0; c < NCOL; c++) {
-			const char *s = i == 0 ? head[c] : cells[i - 1][c];
-			int k = snprintf(line + len, sizeof(line) - len, "%s%-*s",
-					 c ? "  " : "", c + 1 < NCOL ? (int)w[c] : 0, s);
+/* Every key of the search, checked: *n rows, or an EXIT_* code. */
+static int gather(struct keystore *ks, struct ks_list *list,
+		  struct key_row **rows, size_t *n)
+{
+	struct sbuf pem = SBUF_INIT;
+	int r;
 
-			if (k > 0 && (size_t)k < sizeof(line) - len)
-				len += (size_t)k;
+	*n = 0;
+	if (ks_list_len(list) > 0 &&
+	    (*rows = calloc(ks_list_len(list), sizeof(**rows))) == NULL) {
+		msg_error("out of memory listing %zu keys; try again", ks_list_len(list));
+		return EXIT_REFUSED;
+	}
+	for (size_t i = 0; i < ks_list_len(list); i++) {
+		struct key_row *k = &(*rows)[*n];
+
+		r = ks_list_get(ks, list, i, &k->it);
+		if (r == KS_OK)
+			r = ks_get_secret(ks, &k->it, &pem);
+		if (r == KS_ERR_NOT_FOUND)
+			continue;	/* removed meanwhile */
+		if (r != KS_OK) {
+			sbuf_free(&pem);
+			return cred_keyring_error(r);
 		}
-		while (len > 0 && line[len - 1] == ' ')
-			line[--len] = '\0';
-		msg_out("%s", line);
+		k->bad = pem_check(&pem, &k->info);
+		sbuf_free(&pem);
+		(*n)++;
+		alarm(10);	/* the watchdog is for hangs, not for many keys */
 	}
-	free(cells);
+	return 0;
 }
 
 static int key_list(struct gcb_call *call, const struct cred_verb *v,
@@ -891,7 +343,6 @@ static int key_list(struct gcb_call *call, const struct cred_verb *v,
 	struct ks_list *list = NULL;
 	struct keystore *ks = NULL;
 	struct key_row *rows = NULL;
-	struct sbuf pem = SBUF_INIT;
 	long max_days = cred_config(call)->key_max_age_days;
 	long long now = (long long)time(NULL);
 	size_t n = 0, locked = 0;
@@ -905,47 +356,22 @@ static int key_list(struct gcb_call *call, const struct cred_verb *v,
 		r = cred_keyring_error(r);
 		goto out;
 	}
-	if (ks_list_len(list) > 0 &&
-	    (rows = calloc(ks_list_len(list), sizeof(*rows))) == NULL) {
-		msg_error("out of memory listing %zu keys; try again", ks_list_len(list));
-		r = EXIT_REFUSED;
+	if ((r = gather(ks, list, &rows, &n)) != 0)
 		goto out;
-	}
-	for (size_t i = 0; i < ks_list_len(list); i++) {
-		struct key_row *k = &rows[n];
-
-		r = ks_list_get(ks, list, i, &k->it);
-		if (r == KS_OK)
-			r = ks_get_secret(ks, &k->it, &pem);
-		if (r == KS_ERR_NOT_FOUND)
-			continue;	/* removed meanwhile */
-		if (r != KS_OK) {
-			r = cred_keyring_error(r);
-			goto out;
-		}
-		k->bad = pem_check(&pem, &k->info);
-		sbuf_free(&pem);
-		n++;
-		alarm(10);	/* the watchdog is for hangs, not for many keys */
-	}
-	done(ks);
+	key_done(ks);
 	ks = NULL;
 	qsort(rows, n, sizeof(*rows), row_cmp);
-	if (locked > 0)
-		msg_warn("%zu key%s %s locked and not listed; unlock the keyring "
-			 "to see %s", locked, locked == 1 ? "" : "s",
-			 locked == 1 ? "is" : "are", locked == 1 ? "it" : "them");
-	if (vals[0]) {
+	list_warn_locked(locked, "key");
+	if (vals[LIST_JSON]) {
 		r = print_json(rows, n, now, max_days);
 	} else {
 		print_table(rows, n, now, max_days);
 		r = 0;
 	}
 out:
-	sbuf_free(&pem);
 	free(rows);
 	ks_list_free(list);
-	done(ks);
+	key_done(ks);
 	return r;
 }
 
@@ -961,7 +387,7 @@ static int key_remove(struct gcb_call *call, const struct cred_verb *v,
 	int bad = 1, r;
 
 	(void)call, (void)vals, (void)n_ops;
-	if ((r = check_name(v, ops[0])) != 0)
+	if ((r = key_check_name(v, ops[0])) != 0)
 		return r;
 	if ((r = open_and_find(ops[0], &ks, &it)) != 0)
 		goto out;
@@ -980,7 +406,7 @@ static int key_remove(struct gcb_call *call, const struct cred_verb *v,
 		msg_out("removed key '%s'", it.name);
 	r = 0;
 out:
-	done(ks);
+	key_done(ks);
 	return r;
 }
 
@@ -989,7 +415,7 @@ static int update(struct keystore *ks, struct ks_item *it)
 	char label[1200];
 	int r;
 
-	make_label(it, label, sizeof(label));
+	key_label(it, label, sizeof(label));
 	if ((r = ks_update(ks, it, label)) != KS_OK)
 		return r == KS_ERR_NOT_FOUND ? no_such_key(it->name) :
 		       cred_keyring_error(r);
@@ -1004,13 +430,13 @@ static int key_rename(struct gcb_call *call, const struct cred_verb *v,
 	int found = 0, r;
 
 	(void)call, (void)vals, (void)n_ops;
-	if ((r = check_name(v, ops[0])) != 0 || (r = check_name(v, ops[1])) != 0)
+	if ((r = key_check_name(v, ops[0])) != 0 || (r = key_check_name(v, ops[1])) != 0)
 		return r;
 	if (strcmp(ops[0], ops[1]) == 0)
 		return cred_args_misuse(v, "the old and the new name are the same");
 	if ((r = open_and_find(ops[0], &ks, &it)) != 0)
 		goto out;
-	if ((r = find_key(ks, ops[1], &other, &found)) != 0)
+	if ((r = key_find(ks, ops[1], &other, &found)) != 0)
 		goto out;
 	if (found) {
 		msg_error("cannot rename key '%s': a key named '%s' already exists; "
@@ -1023,7 +449,7 @@ static int key_rename(struct gcb_call *call, const struct cred_verb *v,
 		goto out;
 	msg_out("renamed key '%s' to '%s'", ops[0], ops[1]);
 out:
-	done(ks);
+	key_done(ks);
 	return r;
 }
 
@@ -1037,19 +463,19 @@ static int key_scope(struct gcb_call *call, const struct cred_verb *v,
 	int r;
 
 	(void)vals, (void)n_ops;
-	if ((r = check_name(v, ops[0])) != 0)
+	if ((r = key_check_name(v, ops[0])) != 0)
 		return r;
-	if ((r = scope_target(call, v, ops[1], &t)) != 0)
+	if ((r = key_scope_target(call, v, ops[1], &t)) != 0)
 		return r;
 	if ((r = open_and_find(ops[0], &ks, &it)) != 0)
 		goto out;
-	item_from_target(&it, &t);
+	key_from_target(&it, &t);
 	if ((r = update(ks, &it)) != 0)
 		goto out;
 	msg_out("key '%s' now applies to %s", it.name,
 		item_where(&it, where, sizeof(where)));
 out:
-	done(ks);
+	key_done(ks);
 	return r;
 }
 
@@ -1076,7 +502,7 @@ static int key_set_read_only(struct gcb_call *call, const struct cred_verb *v,
 	int ro, r;
 
 	(void)call, (void)vals, (void)n_ops;
-	if ((r = check_name(v, ops[0])) != 0)
+	if ((r = key_check_name(v, ops[0])) != 0)
 		return r;
 	if ((ro = parse_bool(ops[1])) < 0)
 		return cred_args_misuse(v, "say true or false");
@@ -1087,89 +513,46 @@ static int key_set_read_only(struct gcb_call *call, const struct cred_verb *v,
 		goto out;
 	msg_out("key '%s' is now %s", it.name, ro ? "read-only" : "read-write");
 out:
-	done(ks);
+	key_done(ks);
 	return r;
 }
 
 /* ---- dispatch ---- */
 
-static const struct cred_opt list_opts[] = {
-	{ "--json", NULL, "print a JSON array for scripts" },
-};
-
-#define OPTS(a) a, sizeof(a) / sizeof(a[0])
-
-static const struct key_verb verbs[] = {
-	{ { "key", "import", "NAME [FILE|-]",
-	    "Store a private key (PEM: BEGIN RSA/EC/ENCRYPTED PRIVATE KEY or\n"
-	    "BEGIN PRIVATE KEY) read from FILE or stdin under NAME.  An encrypted\n"
-	    "key is decrypted with a passphrase asked on the terminal; it is\n"
-	    "stored unencrypted, protected by the keyring.  Harmless damage\n"
-	    "(CRLF, spaces, blank lines, line wrapping) is repaired and reported.",
-	    OPTS(import_opts), 1, 2 }, key_import },
-	{ { "key", "generate", "NAME",
-	    "Create a new key in the keyring and print its public key line, to\n"
-	    "add to Bitbucket, and its fingerprint.  The private key never\n"
-	    "leaves the keyring.",
-	    OPTS(generate_opts), 1, 1 }, key_generate },
-	{ { "key", "public", "NAME",
-	    "Print the OpenSSH public key line of a stored key, as\n"
-	    "'ssh-keygen -y' would.",
-	    NULL, 0, 1, 1 }, key_public },
-	{ { "key", "list", "",
-	    "List the stored keys: name, fingerprint as 'ssh-keygen -l' shows it,\n"
-	    "where each applies, access, age and last use.  Keys older than\n"
-	    "bitbucket.keyMaxAge days (default 180) are flagged for rotation.",
-	    OPTS(list_opts), 0, 0 }, key_list },
-	{ { "key", "remove", "NAME", "Delete a stored key.", NULL, 0, 1, 1 },
-	  key_remove },
-	{ { "key", "rename", "OLD NEW", "Give a stored key another name.",
-	    NULL, 0, 2, 2 }, key_rename },
-	{ { "key", "scope", "NAME URL",
-	    "Change the host, account or repository a key applies to (an SSH URL\n"
-	    "such as git@bitbucket.org:WORKSPACE/ or ssh://git@HOST:7999/PROJECT/).",
-	    NULL, 0, 2, 2 }, key_scope },
-	{ { "key", "set-read-only", "NAME true|false",
-	    "Mark a key as a read-only access key (pushes are refused locally),\n"
-	    "or as read-write.",
-	    NULL, 0, 2, 2 }, key_set_read_only },
-};
-
-static void key_usage(FILE *f)
-{
-	fprintf(f, "usage: %s key <verb> [<args>]\n\n", msg_prog());
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		cred_args_usage(f, &verbs[i].args);
-	fprintf(f, "\nRun '%s key <verb> --help' for a verb's options.\n", msg_prog());
-}
-
 int cmd_key(struct gcb_call *call)
 {
-	const char *vals[8], *ops[2];
+	static key_verb_fn *const fn[KEY_VERB_COUNT] = {
+		[KEY_IMPORT] = key_import, [KEY_GENERATE] = key_generate,
+		[KEY_PUBLIC] = key_public, [KEY_LIST] = key_list,
+		[KEY_REMOVE] = key_remove, [KEY_RENAME] = key_rename,
+		[KEY_SCOPE] = key_scope, [KEY_SET_READ_ONLY] = key_set_read_only,
+	};
+	const struct gcb_verb *key = call->verb;
+	const char *vals[VERB_MAX_OPTS], *ops[VERB_MAX_OPERANDS];
 	int n_ops, r;
 
 	if (call->argc < 2) {
 		msg_error("no key verb given");
-		key_usage(stderr);
+		gcb_key_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (strcmp(call->argv[1], "--help") == 0 || strcmp(call->argv[1], "-h") == 0 ||
 	    strcmp(call->argv[1], "help") == 0) {
-		key_usage(stdout);
+		gcb_key_usage(stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		const struct key_verb *v = &verbs[i];
+	for (size_t i = 0; i < key->n_subs && i < KEY_VERB_COUNT; i++) {
+		const struct cred_verb *v = &key->subs[i];
 
-		if (strcmp(v->args.name, call->argv[1]) != 0)
+		if (strcmp(v->name, call->argv[1]) != 0)
 			continue;
 		/* argv[0] is "key": the parser starts at the verb */
-		if ((r = cred_args_parse(&v->args, call->argc - 1, call->argv + 1,
+		if ((r = cred_args_parse(v, call->argc - 1, call->argv + 1,
 					 vals, ops, &n_ops)) != 0)
 			return r == CRED_ARGS_HELP ? 0 : r;
-		return v->fn(call, &v->args, vals, ops, n_ops);
+		return fn[i](call, v, vals, ops, n_ops);
 	}
 	msg_error("unknown key verb '%.64s'", call->argv[1]);
-	key_usage(stderr);
+	gcb_key_usage(stderr);
 	return EXIT_USAGE;
 }

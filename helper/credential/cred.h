@@ -9,6 +9,7 @@
 
 #include "bitbucket/config.h"
 #include "credential/credential.h"
+#include "credential/cred-verbs.h"
 #include "keystore.h"
 #include "bitbucket/target.h"
 
@@ -20,6 +21,7 @@
 struct gcb_call {
 	int argc;
 	char **argv;			/* argv[0] is the verb */
+	const struct gcb_verb *verb;	/* argv[0]'s entry in the verb table */
 	struct credential *req;		/* get/store/erase: git's parsed request */
 	struct target *target;		/* get/store/erase: what the request points at */
 	struct config *cfg;		/* loaded when the host was not bitbucket.org, else NULL */
@@ -68,13 +70,13 @@ int cred_store_token(struct keystore *ks, const struct target *t,
 int cred_secret_parse(const struct sbuf *value, struct sbuf *password,
 		      long long *expiry, struct sbuf *oauth);
 
-/* Verbs, each in its own helper/cred-*.c file. */
+/* The verbs, indexed by verb->id in gcb_module_main (cred-main.c). */
 int cmd_get(struct gcb_call *call);
 int cmd_store(struct gcb_call *call);
 int cmd_erase(struct gcb_call *call);
 int cmd_login(struct gcb_call *call);
 int cmd_logout(struct gcb_call *call);
-int cmd_list(struct gcb_call *call);
-int cmd_key(struct gcb_call *call);	/* argv[1] is the key verb */
+int cmd_list(struct gcb_call *call);	/* cred-list.c */
+int cmd_key(struct gcb_call *call);	/* cred-key.c; argv[1] is the key verb */
 
 #endif

@@ -1,0 +1,434 @@
+/*
+ * cred-key-add.c - the key verbs that add a key: import (a private key
+ * from a file or stdin, repaired or converted when it can be) and generate.
+ *
+ * The private key is read from a file or stdin, its passphrase from the
+ * terminal with echo off or from the first line of stdin: never from the
+ * command line or the environment (BITBUCKET-RULES.md section 4).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "credential/cred-key.h"
+#include "credential/cred-list.h"
+#include "credential/cred-tty.h"
+#include "msg.h"
+#include "pem.h"
+
+#define PASSPHRASE_MAX 1023	/* what OpenSSL's PEM callbacks take */
+#define PASSPHRASE_TRIES 3
+
+/* ---- reading from the person ---- */
+
+/* The whole of fd, up to one byte more than any key may be. */
+static int read_all(int fd, struct sbuf *out)
+{
+	char buf[4096];
+	int r = 0;
+
+	out->max = PEM_MAX_INPUT + 1;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -1;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > PEM_MAX_INPUT) {
+			/* too large: keep what fits plus one byte, pem says why */
+			sbuf_add(out, buf, PEM_MAX_INPUT + 1 - out->len);
+			break;
+		}
+		if (sbuf_add(out, buf, (size_t)n) != 0) {
+			errno = ENOMEM;
+			r = -1;
+			break;
+		}
+	}
+	wipe(buf, sizeof(buf));
+	return r;
+}
+
+/* ---- import ---- */
+
+/* The one line for each thing pem_import() can refuse. */
+static int import_error(const char *name, const char *file, int err)
+{
+	const char *f = file != NULL && strcmp(file, "-") != 0 ? file : "FILE";
+
+	switch (err) {
+	case PEM_ERR_EMPTY:
+		msg_error("cannot import key '%s': the input is empty; give the "
+			  "private key file, or paste the key on stdin", name);
+		break;
+	case PEM_ERR_TOO_LARGE:
+		msg_error("cannot import key '%s': the input is larger than 64 KiB, "
+			  "far more than a private key; give the private key file", name);
+		break;
+	case PEM_ERR_BINARY:
+		msg_error("cannot import key '%s': the input is binary, not a PEM "
+			  "text key; convert a DER key with 'openssl pkey -inform DER "
+			  "-in %s' and import the output", name, f);
+		break;
+	case PEM_ERR_PUBLIC_KEY:
+		msg_error("cannot import key '%s': this is a public key; give the "
+			  "private key instead (the file without .pub, e.g. "
+			  "~/.ssh/id_ed25519)", name);
+		break;
+	case PEM_ERR_NO_HEADER:
+		msg_error("cannot import key '%s': the -----BEGIN ... PRIVATE KEY----- "
+			  "line is missing; copy the whole key, from its BEGIN line "
+			  "to its END line", name);
+		break;
+	case PEM_ERR_NO_FOOTER:
+		msg_error("cannot import key '%s': the -----END ... PRIVATE KEY----- "
+			  "line is missing; copy the whole key, from its BEGIN line "
+			  "to its END line", name);
+		break;
+	case PEM_ERR_CORRUPT:
+		msg_error("cannot import key '%s': the key is truncated or corrupted; "
+			  "copy the whole key file again", name);
+		break;
+	case PEM_ERR_MULTIPLE:
+		msg_error("cannot import key '%s': the input holds more than one "
+			  "private key; import one key at a time", name);
+		break;
+	case PEM_ERR_OPENSSH:
+		msg_error("cannot import key '%s': the key is in OpenSSH format, "
+			  "not PEM; import it again with --convert to store it as PEM",
+			  name);
+		break;
+	case PEM_ERR_OPENSSH_ENCRYPTED:
+		msg_error("cannot import key '%s': the key is in OpenSSH format and "
+			  "protected by a passphrase; convert it to PEM with "
+			  "'ssh-keygen -p -m PEM -f %s' and import it again", name, f);
+		break;
+	case PEM_ERR_OPENSSH_ENCRYPTED_ED25519:
+		msg_error("cannot import key '%s': the Ed25519 key is in OpenSSH "
+			  "format and protected by a passphrase, which only ssh-keygen "
+			  "can open; remove the passphrase from a copy with 'ssh-keygen "
+			  "-p -N \"\" -f COPY', import the copy with --convert, then "
+			  "delete the copy", name);
+		break;
+	case PEM_ERR_PUTTY:
+		msg_error("cannot import key '%s': this is a PuTTY key (.ppk); "
+			  "export it in PuTTYgen with Conversions > Export OpenSSH key "
+			  "and import the exported file with --convert", name);
+		break;
+	case PEM_ERR_DSA:
+		msg_error("cannot import key '%s': DSA keys are too weak and "
+			  "Bitbucket no longer accepts them; create a new key with "
+			  "'%s key generate %s'", name, msg_prog(), name);
+		break;
+	case PEM_ERR_RSA_WEAK:
+		msg_error("cannot import key '%s': RSA keys shorter than 2048 bits "
+			  "are too weak; create a new key with '%s key generate %s'",
+			  name, msg_prog(), name);
+		break;
+	case PEM_ERR_NEED_PASSPHRASE:
+		msg_error("cannot import key '%s': the key is protected by a "
+			  "passphrase and there is no terminal to ask for it; give the "
+			  "passphrase on stdin with --passphrase-stdin and the key as "
+			  "FILE", name);
+		return EXIT_USAGE;
+	case PEM_ERR_BAD_PASSPHRASE:
+		msg_error("cannot import key '%s': wrong passphrase; check it and "
+			  "try again", name);
+		break;
+	case PEM_ERR_UNSUPPORTED:
+		msg_error("cannot import key '%s': unsupported key type; use an "
+			  "Ed25519, ECDSA (P-256, P-384, P-521) or RSA key", name);
+		break;
+	default:
+		msg_error("cannot import key '%s': %s; try again", name,
+			  pem_strerror(err));
+		break;
+	}
+	return EXIT_REFUSED;
+}
+
+/* Refuse a name that is taken, unless force. */
+static int check_free(const char *what, const char *name, int force)
+{
+	struct keystore *ks = NULL;
+	struct ks_item it = KS_ITEM_INIT;
+	int found = 0, r;
+
+	if (force)
+		return 0;
+	if ((r = cred_open(&ks)) != 0)
+		goto out;
+	if ((r = key_find(ks, name, &it, &found)) != 0)
+		goto out;
+	if (found) {
+		msg_error("cannot %s key '%s': a key with this name already exists; "
+			  "choose another name, or replace it with --force", what, name);
+		r = EXIT_REFUSED;
+	}
+out:
+	key_done(ks);
+	return r;
+}
+
+/* Store pem under name for t; fills *it.  The line is printed on failure. */
+static int store_key(const char *what, const char *name, int force,
+		     const struct target *t, int read_only,
+		     const struct sbuf *pem, struct ks_item *it)
+{
+	struct keystore *ks = NULL;
+	struct ks_item old = KS_ITEM_INIT;
+	char label[1200];
+	int found = 0, r;
+
+	memset(it, 0, sizeof(*it));
+	memcpy(it->kind, KS_KIND_SSH_KEY, sizeof(KS_KIND_SSH_KEY));
+	key_from_target(it, t);
+	snprintf(it->name, sizeof(it->name), "%s", name);
+	it->read_only = read_only;
+	it->created = (long long)time(NULL);
+	key_label(it, label, sizeof(label));
+
+	if ((r = cred_open(&ks)) != 0)
+		goto out;
+	/* again: the name may have been taken while we read the key */
+	if (!force && (r = key_find(ks, name, &old, &found)) != 0)
+		goto out;
+	if (found) {
+		msg_error("cannot %s key '%s': a key with this name already exists; "
+			  "choose another name, or replace it with --force", what, name);
+		r = EXIT_REFUSED;
+		goto out;
+	}
+	/* ks_store replaces any key of the same name, whatever its scope */
+	if ((r = ks_store(ks, it, label, pem)) != KS_OK)
+		r = cred_keyring_error(r);
+out:
+	key_done(ks);
+	return r;
+}
+
+static void fixes_warning(const char *name, unsigned fixes)
+{
+	char what[300];
+
+	if (fixes == 0)
+		return;
+	msg_warn("repaired key '%s' before storing it: %s", name,
+		 pem_fixes_describe(fixes, what, sizeof(what)));
+}
+
+/* The passphrase: one line of stdin, or the terminal with echo off. */
+static int get_passphrase(const char *name, int from_stdin, int attempt,
+			  struct sbuf *pass)
+{
+	char prompt[300];
+	int fd, r;
+
+	if (from_stdin) {
+		if ((r = tty_read_line(0, pass)) != TTY_OK) {
+			if (r == TTY_TOO_LONG)
+				msg_error("cannot import key '%s': the passphrase is "
+					  "longer than %d bytes", name, PASSPHRASE_MAX);
+			else
+				msg_error("cannot import key '%s': no passphrase on "
+					  "stdin; give it as the first line", name);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		return import_error(name, NULL, PEM_ERR_NEED_PASSPHRASE);
+	snprintf(prompt, sizeof(prompt), "%s passphrase for key '%s': ",
+		 attempt == 0 ? "Enter" : "Wrong passphrase; enter the", name);
+	r = tty_read_hidden(fd, fd, prompt, pass);
+	close(fd);
+	if (r == TTY_NO_ECHO) {
+		msg_error("cannot import key '%s': cannot turn off the terminal's "
+			  "echo to ask for the passphrase; use --passphrase-stdin",
+			  name);
+		return EXIT_USAGE;
+	}
+	if (r != TTY_OK) {
+		msg_error("cannot import key '%s': no passphrase given", name);
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
+int key_import(struct gcb_call *call, const struct cred_verb *v,
+		      const char **vals, const char **ops, int n_ops)
+{
+	const char *name = ops[0];
+	const char *file = n_ops > 1 ? ops[1] : "-";
+	struct target t;
+	struct sbuf in = SBUF_INIT, pem = SBUF_INIT;
+	struct sbuf pass = { NULL, 0, 0, PASSPHRASE_MAX };
+	struct pem_info info;
+	struct ks_item it;
+	char where[800];
+	unsigned fixes = 0, opts = vals[IMPORT_CONVERT] ? PEM_CONVERT : 0;
+	int from_stdin = strcmp(file, "-") == 0, fd = 0, r;
+
+	if ((r = key_check_name(v, name)) != 0)
+		return r;
+	if (vals[IMPORT_PASS_STDIN] && from_stdin)
+		return cred_args_misuse(v, "--passphrase-stdin reads the "
+					"passphrase from stdin, so give the "
+					"key as FILE");
+	if ((r = key_scope_target(call, v, vals[IMPORT_SCOPE], &t)) != 0)
+		return r;
+	if ((r = check_free("import", name, vals[IMPORT_FORCE] != NULL)) != 0)
+		return r;
+
+	if (!from_stdin &&
+	    (fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		msg_error("cannot import key '%s': cannot open '%s': %s; check "
+			  "the path", name, file, strerror(errno));
+		return EXIT_REFUSED;
+	}
+	if (from_stdin && isatty(0))
+		tty_write(2, "Paste the private key, then press Ctrl-D on a line of its own:\n");
+	r = read_all(fd, &in);
+	if (!from_stdin)
+		close(fd);
+	if (r != 0) {
+		msg_error("cannot import key '%s': cannot read '%s': %s; check "
+			  "the path", name, from_stdin ? "stdin" : file,
+			  strerror(errno));
+		r = EXIT_REFUSED;
+		goto out;
+	}
+
+	r = pem_import(in.buf, in.len, NULL, opts, &pem, &info, &fixes);
+	for (int attempt = 0; r == PEM_ERR_NEED_PASSPHRASE ||
+	     (r == PEM_ERR_BAD_PASSPHRASE && !vals[IMPORT_PASS_STDIN] &&
+	      attempt < PASSPHRASE_TRIES); attempt++) {
+		int e = get_passphrase(name, vals[IMPORT_PASS_STDIN] != NULL,
+				       attempt, &pass);
+
+		if (e != 0) {
+			r = e;
+			goto out;
+		}
+		r = pem_import(in.buf, in.len, pass.buf ? pass.buf : "", opts,
+			       &pem, &info, &fixes);
+		sbuf_reset(&pass);
+	}
+	sbuf_free(&pass);
+	sbuf_free(&in);
+	if (r != 0) {
+		r = import_error(name, from_stdin ? NULL : file, r);
+		goto out;
+	}
+
+	if ((r = store_key("import", name, vals[IMPORT_FORCE] != NULL, &t,
+			   vals[IMPORT_READ_ONLY] != NULL, &pem, &it)) != 0)
+		goto out;
+	fixes_warning(name, fixes);
+	msg_out("stored key '%s' (%s, %u bits, %s) for %s%s", name,
+		info.type_name, info.bits, info.fingerprint,
+		item_where(&it, where, sizeof(where)),
+		it.read_only ? ", read-only" : "");
+	r = 0;
+out:
+	sbuf_free(&in);
+	sbuf_free(&pem);
+	sbuf_free(&pass);
+	return r;
+}
+
+/* ---- generate ---- */
+
+static int parse_bits(const char *s, unsigned *out)
+{
+	unsigned long n = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		n = n * 10 + (unsigned long)(*s - '0');
+		if (n > 100000)
+			return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+int key_generate(struct gcb_call *call, const struct cred_verb *v,
+			const char **vals, const char **ops, int n_ops)
+{
+	const char *name = ops[0];
+	enum pem_type type = PEM_TYPE_ED25519;
+	unsigned bits = 0;
+	struct target t;
+	struct sbuf pem = SBUF_INIT, line = SBUF_INIT;
+	struct pem_info info;
+	struct ks_item it;
+	int r;
+
+	(void)n_ops;
+	if ((r = key_check_name(v, name)) != 0)
+		return r;
+	if (vals[GEN_TYPE] && (type = pem_type_from_name(vals[GEN_TYPE])) == PEM_TYPE_NONE)
+		return cred_args_misuse(v, "--type must be ed25519, ecdsa or rsa");
+	if (vals[GEN_BITS] && parse_bits(vals[GEN_BITS], &bits) != 0)
+		return cred_args_misuse(v, "--bits wants a number");
+	if ((r = key_scope_target(call, v, vals[GEN_SCOPE], &t)) != 0)
+		return r;
+	if ((r = check_free("generate", name, vals[GEN_FORCE] != NULL)) != 0)
+		return r;
+
+	/* before the keyring is opened: a large RSA key takes its time */
+	r = pem_generate(type, bits, &pem, &info);
+	if (r == PEM_ERR_RSA_WEAK) {
+		msg_error("cannot generate key '%s': RSA keys need at least %d "
+			  "bits; use --bits 4096 (or leave --bits out)", name,
+			  PEM_RSA_MIN_BITS);
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (r == PEM_ERR_BAD_ARG) {
+		msg_error("cannot generate key '%s': %s keys cannot have %u bits; "
+			  "use %s", name, type == PEM_TYPE_RSA ? "RSA" :
+			  type == PEM_TYPE_ECDSA ? "ECDSA" : "Ed25519", bits,
+			  type == PEM_TYPE_RSA ? "2048 to 16384 (default 4096)" :
+			  type == PEM_TYPE_ECDSA ? "256, 384 or 521" :
+			  "no --bits (Ed25519 keys are 256 bits)");
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (r != 0) {
+		msg_error("cannot generate key '%s': %s; try again", name,
+			  pem_strerror(r));
+		r = EXIT_REFUSED;
+		goto out;
+	}
+	if ((r = pem_public_line(&pem, NULL, &line)) != 0) {
+		msg_error("cannot generate key '%s': %s; try again", name,
+			  pem_strerror(r));
+		r = EXIT_REFUSED;
+		goto out;
+	}
+	if ((r = store_key("generate", name, vals[GEN_FORCE] != NULL, &t,
+			   vals[GEN_READ_ONLY] != NULL, &pem, &it)) != 0)
+		goto out;
+	msg_out("%s", line.buf);
+	msg_out("%u %s %s (%s)", info.bits, info.fingerprint, name, info.type_name);
+	r = 0;
+out:
+	sbuf_free(&pem);
+	sbuf_free(&line);
+	return r;
+}
+

@@ -1,0 +1,173 @@
+/*
+ * cred-verbs.c - the table of commands and their command lines
+ * (cred-verbs.h).
+ */
+#include <string.h>
+
+#include "credential/cred-verbs.h"
+#include "msg.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define OPTS(a) a, N(a)
+
+/* ---- login, logout, list ---- */
+
+static const struct cred_opt login_opts[LOGIN_NOPTS] = {
+	[LOGIN_USERNAME] = { "--username", "NAME", "the Bitbucket username git sends (not the e-mail address)" },
+	[LOGIN_EXPIRES] = { "--expires", "YYYY-MM-DD", "the token's expiry date, to warn before it passes" },
+	[LOGIN_REPOS] = { "--repos", "REGEX", "use the token only for repositories whose path matches" },
+	[LOGIN_STDIN] = { "--stdin", NULL, "read the token as one line from stdin, not the terminal" },
+};
+
+/* at most one URL; none is "no URL given", not the parser's "missing URL" */
+static const struct cred_verb login_spec = {
+	NULL, "login", "URL",
+	"Store a token for a host, account or repository URL of Bitbucket Cloud\n"
+	"(https://bitbucket.org/WORKSPACE/) or Data Center\n"
+	"(https://HOST/scm/PROJECT/).  The token is read from the terminal with\n"
+	"echo off, or from stdin with --stdin; never give it as an argument.",
+	OPTS(login_opts), 0, 1,
+};
+
+static const struct cred_opt logout_opts[LOGOUT_NOPTS] = {
+	[LOGOUT_USERNAME] = { "--username", "NAME", "remove only this user's token (default: every user's)" },
+};
+
+static const struct cred_verb logout_spec = {
+	NULL, "logout", "URL",
+	"Remove the tokens stored for exactly this host, account or repository\n"
+	"URL (what 'login' stored for it); tokens of other scopes stay.",
+	OPTS(logout_opts), 0, 1,
+};
+
+static const struct cred_opt list_opts[LIST_NOPTS] = {
+	[LIST_JSON] = { "--json", NULL, "print a JSON array for scripts" },
+};
+
+static const struct cred_verb list_spec = {
+	NULL, "list", "",
+	"List every stored token and SSH key: kind, where it applies, user or\n"
+	"key name, when it was stored and last used, and when it expires.\n"
+	"Secrets are never shown.",
+	OPTS(list_opts), 0, 0,
+};
+
+/* ---- the key verbs ---- */
+
+static const struct cred_opt import_opts[IMPORT_NOPTS] = {
+	[IMPORT_SCOPE] = { "--scope", "URL", "use the key only for this host, account or repository (SSH URL)" },
+	[IMPORT_READ_ONLY] = { "--read-only", NULL, "the key is a read-only access key: refuse pushes locally" },
+	[IMPORT_FORCE] = { "--force", NULL, "replace a key that has the same name" },
+	[IMPORT_CONVERT] = { "--convert", NULL, "convert an OpenSSH-format key (BEGIN OPENSSH PRIVATE KEY) to PEM" },
+	[IMPORT_PASS_STDIN] = { "--passphrase-stdin", NULL, "read the key's passphrase from the first line of stdin (the key then comes from FILE)" },
+};
+
+static const struct cred_opt generate_opts[GEN_NOPTS] = {
+	[GEN_TYPE] = { "--type", "TYPE", "ed25519 (default), ecdsa or rsa" },
+	[GEN_BITS] = { "--bits", "N", "ecdsa: 256 (default), 384, 521; rsa: 2048 to 16384, default 4096" },
+	[GEN_SCOPE] = { "--scope", "URL", "use the key only for this host, account or repository (SSH URL)" },
+	[GEN_READ_ONLY] = { "--read-only", NULL, "the key will be a read-only access key: refuse pushes locally" },
+	[GEN_FORCE] = { "--force", NULL, "replace a key that has the same name" },
+};
+
+static const struct cred_verb key_verbs[KEY_VERB_COUNT] = {
+	[KEY_IMPORT] = { "key", "import", "NAME [FILE|-]",
+	    "Store a private key (PEM: BEGIN RSA/EC/ENCRYPTED PRIVATE KEY or\n"
+	    "BEGIN PRIVATE KEY) read from FILE or stdin under NAME.  An encrypted\n"
+	    "key is decrypted with a passphrase asked on the terminal; it is\n"
+	    "stored unencrypted, protected by the keyring.  Harmless damage\n"
+	    "(CRLF, spaces, blank lines, line wrapping) is repaired and reported.",
+	    OPTS(import_opts), 1, 2 },
+	[KEY_GENERATE] = { "key", "generate", "NAME",
+	    "Create a new key in the keyring and print its public key line, to\n"
+	    "add to Bitbucket, and its fingerprint.  The private key never\n"
+	    "leaves the keyring.",
+	    OPTS(generate_opts), 1, 1 },
+	[KEY_PUBLIC] = { "key", "public", "NAME",
+	    "Print the OpenSSH public key line of a stored key, as\n"
+	    "'ssh-keygen -y' would.",
+	    NULL, 0, 1, 1 },
+	[KEY_LIST] = { "key", "list", "",
+	    "List the stored keys: name, fingerprint as 'ssh-keygen -l' shows it,\n"
+	    "where each applies, access, age and last use.  Keys older than\n"
+	    "bitbucket.keyMaxAge days (default 180) are flagged for rotation.",
+	    OPTS(list_opts), 0, 0 },
+	[KEY_REMOVE] = { "key", "remove", "NAME", "Delete a stored key.", NULL, 0, 1, 1 },
+	[KEY_RENAME] = { "key", "rename", "OLD NEW", "Give a stored key another name.",
+	    NULL, 0, 2, 2 },
+	[KEY_SCOPE] = { "key", "scope", "NAME URL",
+	    "Change the host, account or repository a key applies to (an SSH URL\n"
+	    "such as git@bitbucket.org:WORKSPACE/ or ssh://git@HOST:7999/PROJECT/).",
+	    NULL, 0, 2, 2 },
+	[KEY_SET_READ_ONLY] = { "key", "set-read-only", "NAME true|false",
+	    "Mark a key as a read-only access key (pushes are refused locally),\n"
+	    "or as read-write.",
+	    NULL, 0, 2, 2 },
+};
+
+/* ---- the commands ---- */
+
+static const struct gcb_verb verbs[VERB_COUNT] = {
+	[VERB_GET] = { VERB_GET, "get", 1, MODULE_CORE, NULL, NULL, 0,
+		"(git) answer a credential request from the keyring" },
+	[VERB_STORE] = { VERB_STORE, "store", 1, MODULE_CORE, NULL, NULL, 0,
+		"(git) store a credential that worked" },
+	[VERB_ERASE] = { VERB_ERASE, "erase", 1, MODULE_CORE, NULL, NULL, 0,
+		"(git) remove a credential that was rejected" },
+	[VERB_LOGIN] = { VERB_LOGIN, "login", 0, MODULE_CORE, &login_spec, NULL, 0,
+		"store a token for a host, account or repository" },
+	[VERB_LOGOUT] = { VERB_LOGOUT, "logout", 0, MODULE_CORE, &logout_spec, NULL, 0,
+		"remove what login stored" },
+	[VERB_LIST] = { VERB_LIST, "list", 0, MODULE_CORE, &list_spec, NULL, 0,
+		"list stored tokens and keys (never the secrets)" },
+	[VERB_KEY] = { VERB_KEY, "key", 0, MODULE_KEYS, NULL, OPTS(key_verbs),
+		"manage SSH keys for git-bitbucket-ssh" },
+};
+
+const struct gcb_verb *gcb_verb_find(const char *name)
+{
+	for (size_t i = 0; i < N(verbs); i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+/* What follows a command's name in the usage: its options and operands,
+ * or for "key" its verbs, "<import|generate|...> ...". */
+static const char *synopsis(const struct gcb_verb *v, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (v->spec != NULL)
+		return cred_args_synopsis(v->spec, buf, len);
+	for (size_t i = 0; i < v->n_subs && n < len; i++) {
+		int k = snprintf(buf + n, len - n, "%s%s", i ? "|" : "<",
+				 v->subs[i].name);
+
+		n += k > 0 ? (size_t)k : 0;
+	}
+	if (v->n_subs > 0 && n < len)
+		snprintf(buf + n, len - n, "> ...");
+	return buf;
+}
+
+void gcb_usage(FILE *f)
+{
+	char args[512];
+
+	fprintf(f, "usage: %s <command> [<args>]\n\n", msg_prog());
+	for (size_t i = 0; i < N(verbs); i++)
+		fprintf(f, "   %-7s %s\n           %s\n", verbs[i].name,
+			synopsis(&verbs[i], args, sizeof(args)), verbs[i].help);
+	fprintf(f, "\nRun '%s <command> --help' for a command's options.\n",
+		msg_prog());
+}
+
+void gcb_key_usage(FILE *f)
+{
+	fprintf(f, "usage: %s key <verb> [<args>]\n\n", msg_prog());
+	for (size_t i = 0; i < N(key_verbs); i++)
+		cred_args_usage(f, &key_verbs[i]);
+	fprintf(f, "\nRun '%s key <verb> --help' for a verb's options.\n", msg_prog());
+}
