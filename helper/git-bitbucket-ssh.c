@@ -339,16 +339,15 @@ static void scope_url(const struct target *t, char *buf, size_t len)
 		 t->level == LEVEL_REPO ? ".git" : "");
 }
 
-static int no_key_error(const struct target *t, const char *name,
-			const struct ssh_key_pick *pick)
+/* No usable key, and none locked (a locked one is the keyring's locked line). */
+static int no_key_error(const struct target *t, const char *name)
 {
 	char url[1100], tried[1100];
 
 	if (name != NULL && name[0] != '\0') {
-		msg_error("no SSH key named '%s' in the keyring%s; see git-credential-bitbucket "
+		msg_error("no SSH key named '%s' in the keyring; see git-credential-bitbucket "
 			  "key list, or import it with: git-credential-bitbucket key import %s FILE",
-			  name, pick->locked ? " (a matching item is locked: unlock the keyring)" : "",
-			  name);
+			  name, name);
 		return EXIT_LOCAL;
 	}
 	if (t->level == LEVEL_REPO)
@@ -358,12 +357,10 @@ static int no_key_error(const struct target *t, const char *name,
 	else
 		snprintf(tried, sizeof(tried), "the whole host");
 	scope_url(t, url, sizeof(url));
-	msg_error("no SSH key for %s in the keyring (tried scopes %s)%s; import one with: "
+	msg_error("no SSH key for %s in the keyring (tried scopes %s); import one with: "
 		  "git-credential-bitbucket key import --scope %s NAME FILE "
 		  "(or create one with: git-credential-bitbucket key generate --scope %s NAME)",
-		  t->host, tried,
-		  pick->locked ? "; some matching items are locked: unlock the keyring" : "",
-		  url, url);
+		  t->host, tried, url, url);
 	return EXIT_LOCAL;
 }
 
@@ -384,7 +381,7 @@ static const char *git_protocol_value(const struct ssh_args *a)
 /* --- one connection ------------------------------------------------------ */
 
 struct run {
-	struct ssh_args args;
+	const struct ssh_args *args;	/* the command line, parsed once in main */
 	struct config cfg;
 	struct target t;
 	struct ssh_remote_cmd cmd;
@@ -428,8 +425,13 @@ static int pick_key_watched(struct run *run)
 		keyring_error(pick.ks_err);
 		return EXIT_LOCAL;
 	}
+	if (r != SSHKEY_OK && pick.locked > 0) {
+		/* as the credential helper: a locked keyring is locked, never empty */
+		keyring_error(KS_ERR_LOCKED);
+		return EXIT_LOCAL;
+	}
 	if (r != SSHKEY_OK)
-		return no_key_error(&run->t, run->key_name, &pick);
+		return no_key_error(&run->t, run->key_name);
 	run->key = pick.item;
 	if (want_write && run->key.read_only) {
 		msg_error("key '%s' is read-only, so pushing with it cannot work (Bitbucket "
@@ -520,25 +522,13 @@ static int auth_error(struct run *run, int r)
 	return EXIT_LOCAL;
 }
 
-/*
- * For a fetch, the keyring lookup (a few D-Bus round trips) runs while the
- * TCP connection and key exchange proceed; a push looks its key up first,
- * so a read-only key is refused before anything is sent.  The keyring
- * thread prints its own refusals; this thread prints nothing until it has
- * joined it.
- */
-static int connect_and_run(struct run *run)
+/* The user's known_hosts file and the global one, read before connecting. */
+static int load_known_hosts(struct run *run)
 {
 	const char *files[2];
-	struct kh_hasher hasher;
-	struct sshc_opts o;
-	pthread_t keyring, update;
-	unsigned port = run->args.port ? run->args.port : 22;
-	int r, status, parallel = run->cmd.verb != SSH_VERB_RECEIVE_PACK, updating = 0;
+	int r;
 
-	if (!parallel && (r = pick_key(run)) != 0)
-		return r;
-	if (user_known_hosts(&run->args, run->user_file, sizeof(run->user_file)) != 0) {
+	if (user_known_hosts(run->args, run->user_file, sizeof(run->user_file)) != 0) {
 		msg_error("-o UserKnownHostsFile: file name too long");
 		return EXIT_LOCAL;
 	}
@@ -549,17 +539,39 @@ static int connect_and_run(struct run *run)
 			  r == KH_ERR_READ ? strerror(errno) : kh_strerror(r));
 		return EXIT_LOCAL;
 	}
+	return 0;
+}
+
+/*
+ * TCP, key exchange and the host key check, with the key from the keyring.
+ * For a fetch, the keyring lookup (a few D-Bus round trips) runs while the
+ * TCP connection and key exchange proceed; a push looks its key up first,
+ * so a read-only key is refused before anything is sent.  The keyring
+ * thread prints its own refusals; this thread prints nothing until it has
+ * joined it.
+ */
+static int connect_with_key(struct run *run, unsigned port)
+{
+	struct kh_hasher hasher;
+	struct sshc_opts o;
+	pthread_t keyring;
+	int r, parallel = run->cmd.verb != SSH_VERB_RECEIVE_PACK;
+
+	if (!parallel && (r = pick_key(run)) != 0)
+		return r;
+	if ((r = load_known_hosts(run)) != 0)
+		return r;
 	if ((r = sshc_new(&run->conn)) != SSHC_OK) {
 		msg_error("%s", sshc_strerror(r));
 		return EXIT_LOCAL;
 	}
 	sshc_hasher(run->conn, &hasher);
 	memset(&o, 0, sizeof(o));
-	o.host = run->args.host;
+	o.host = run->args->host;
 	o.port = port;
-	o.family = run->args.family;
-	o.timeout_ms = (run->args.connect_timeout > 0 ? run->args.connect_timeout : 30) * 1000;
-	o.hostkey_types = kh_known_types(&run->hosts, run->args.host, port, &hasher);
+	o.family = run->args->family;
+	o.timeout_ms = (run->args->connect_timeout > 0 ? run->args->connect_timeout : 30) * 1000;
+	o.hostkey_types = kh_known_types(&run->hosts, run->args->host, port, &hasher);
 
 	if (parallel && pthread_create(&keyring, NULL, pick_key_thread, run) != 0) {
 		parallel = 0;
@@ -573,56 +585,73 @@ static int connect_and_run(struct run *run)
 			return run->key_result;
 	}
 	if (r != SSHC_OK) {
-		msg_error("cannot connect to %s port %u: %s: %s", run->args.host, port,
+		msg_error("cannot connect to %s port %u: %s: %s", run->args->host, port,
 			  sshc_strerror(r), sshc_detail(run->conn));
 		return EXIT_LOCAL;
 	}
-	if ((r = check_host_key(run->conn, &run->args, port, &run->hosts, run->user_file)) != 0)
-		return r;
+	return check_host_key(run->conn, run->args, port, &run->hosts, run->user_file);
+}
 
+/* The remote command, with git's stdin, stdout and stderr: its status, or EXIT_LOCAL. */
+static int transfer(struct run *run)
+{
+	int r, status;
+
+	if ((r = sshc_exec(run->conn, run->command, git_protocol_value(run->args))) != SSHC_OK) {
+		msg_error("cannot run %s on %s: %s: %s", ssh_verb_name(run->cmd.verb),
+			  run->args->host, sshc_strerror(r), sshc_detail(run->conn));
+		return EXIT_LOCAL;
+	}
+	r = sshc_pump(run->conn, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, &status);
+	if (r == SSHC_ERR_SIGNAL) {
+		msg_error("%s on %s was killed by %s", ssh_verb_name(run->cmd.verb),
+			  run->args->host, sshc_detail(run->conn));
+		return EXIT_LOCAL;
+	}
+	if (r != SSHC_OK) {
+		msg_error("%s (%s): %s", sshc_strerror(r), run->args->host, sshc_detail(run->conn));
+		return EXIT_LOCAL;
+	}
+	return status;
+}
+
+/*
+ * The transfer is over; the last-used note is a courtesy.  A keyring that
+ * hangs must not turn a finished push into a hang: after 5 s, leave with
+ * the transfer's status without touching the keyring's state.
+ */
+static void join_last_used(pthread_t update, int status)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	if (pthread_timedjoin_np(update, NULL, &deadline) != 0) {
+		fflush(NULL);
+		_exit(status);
+	}
+}
+
+/* Connect, authenticate, run the command; the last-used note in parallel. */
+static int connect_and_run(struct run *run)
+{
+	pthread_t update;
+	unsigned port = run->args->port ? run->args->port : 22;
+	int r;
+
+	if ((r = connect_with_key(run, port)) != 0)
+		return r;
 	r = sshc_auth_key(run->conn, "git", run->pem.buf, run->pem.len);
 	sbuf_free(&run->pem);	/* the private key is not needed any more */
 	if (r != SSHC_OK)
 		return auth_error(run, r);
 	age_warning(run, (long long)time(NULL));
-	if (pthread_create(&update, NULL, last_used_thread, run) == 0)
-		updating = 1;
-	else
+	if (pthread_create(&update, NULL, last_used_thread, run) != 0) {
 		(void)last_used_thread(run);
-
-	if ((r = sshc_exec(run->conn, run->command, git_protocol_value(&run->args))) != SSHC_OK) {
-		msg_error("cannot run %s on %s: %s: %s", ssh_verb_name(run->cmd.verb),
-			  run->args.host, sshc_strerror(r), sshc_detail(run->conn));
-		r = EXIT_LOCAL;
-		goto out;
+		return transfer(run);
 	}
-	r = sshc_pump(run->conn, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, &status);
-	if (r == SSHC_ERR_SIGNAL) {
-		msg_error("%s on %s was killed by %s", ssh_verb_name(run->cmd.verb),
-			  run->args.host, sshc_detail(run->conn));
-		r = EXIT_LOCAL;
-	} else if (r != SSHC_OK) {
-		msg_error("%s (%s): %s", sshc_strerror(r), run->args.host, sshc_detail(run->conn));
-		r = EXIT_LOCAL;
-	} else {
-		r = status;
-	}
-out:
-	if (updating) {
-		/*
-		 * The transfer is over; the last-used note is a courtesy.  A
-		 * keyring that hangs must not turn a finished push into a hang.
-		 */
-		struct timespec deadline;
-
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += 5;
-		if (pthread_timedjoin_np(update, NULL, &deadline) != 0) {
-			/* still inside the keyring: leave without touching its state */
-			fflush(NULL);
-			_exit(r);
-		}
-	}
+	r = transfer(run);
+	join_last_used(update, r);
 	return r;
 }
 
@@ -631,19 +660,19 @@ static int run_bitbucket(struct run *run)
 	char hostport[300];
 	int r;
 
-	if (run->args.has_user && strcmp(run->args.user, "git") != 0) {
+	if (run->args->has_user && strcmp(run->args->user, "git") != 0) {
 		/* never echo what follows a ':' there: it can be a password */
 		msg_error("refusing user '%.*s': Bitbucket's SSH user is always 'git' "
-			  "(use git@%s in the URL)", (int)strcspn(run->args.user, ":"),
-			  run->args.user, run->args.host);
+			  "(use git@%s in the URL)", (int)strcspn(run->args->user, ":"),
+			  run->args->user, run->args->host);
 		return EXIT_LOCAL;
 	}
-	if (run->args.command_index == 0) {
+	if (run->args->command_index == 0) {
 		msg_error("no command given: git-bitbucket-ssh only runs git-upload-pack, "
 			  "git-receive-pack and git-upload-archive for git (no interactive shell)");
 		return EXIT_LOCAL;
 	}
-	if ((r = ssh_cmd_parse(run->args.command, &run->cmd)) != SSHCMD_OK) {
+	if ((r = ssh_cmd_parse(run->args->command, &run->cmd)) != SSHCMD_OK) {
 		msg_error("refusing the remote command: %s; only git-upload-pack, "
 			  "git-receive-pack and git-upload-archive with one quoted repository "
 			  "path are run", ssh_cmd_strerror(r));
@@ -653,19 +682,19 @@ static int run_bitbucket(struct run *run)
 		msg_error("refusing the remote command: %s", ssh_cmd_strerror(SSHCMD_ERR_TOO_LONG));
 		return EXIT_LOCAL;
 	}
-	if (run->args.port)
-		r = snprintf(hostport, sizeof(hostport), strchr(run->args.host, ':') ?
-			     "[%s]:%u" : "%s:%u", run->args.host, run->args.port);
+	if (run->args->port)
+		r = snprintf(hostport, sizeof(hostport), strchr(run->args->host, ':') ?
+			     "[%s]:%u" : "%s:%u", run->args->host, run->args->port);
 	else
-		r = snprintf(hostport, sizeof(hostport), strchr(run->args.host, ':') ?
-			     "[%s]" : "%s", run->args.host);
+		r = snprintf(hostport, sizeof(hostport), strchr(run->args->host, ':') ?
+			     "[%s]" : "%s", run->args->host);
 	if (r < 0 || (size_t)r >= sizeof(hostport) ||
 	    (r = target_from_parts("ssh", hostport, run->cmd.path, &run->cfg.dc, &run->t)) != TARGET_OK) {
 		msg_error("cannot read the repository path: %s",
 			  target_strerror(r < 0 ? r : TARGET_ERR_TOO_LONG));
 		return EXIT_LOCAL;
 	}
-	run->key_name = run->args.key_name[0] ? run->args.key_name :
+	run->key_name = run->args->key_name[0] ? run->args->key_name :
 			run->cfg.ssh_key[0] ? run->cfg.ssh_key : NULL;
 	return connect_and_run(run);
 }
@@ -692,7 +721,7 @@ static int info_option(int argc, char **argv)
 /* A parsed command line: Bitbucket's hosts are ours, the rest go to OpenSSH. */
 static int dispatch(struct run *run, int argc, char **argv)
 {
-	const struct ssh_args *a = &run->args;
+	const struct ssh_args *a = run->args;
 
 	if (strcasecmp(a->host, CLOUD_HOST) == 0 || config_may_mention_bitbucket())
 		(void)config_load(&run->cfg);	/* without git config: no Data Center hosts */
@@ -710,27 +739,29 @@ static int dispatch(struct run *run, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	struct ssh_args args;	/* may hold a user:password someone typed: wiped */
 	struct run *run;
 	char line[1024];
 	int r;
 
 	msg_set_prog("git-bitbucket-ssh");
+	signal(SIGPIPE, SIG_IGN);
 	if ((run = calloc(1, sizeof(*run))) == NULL) {
 		msg_error("out of memory");
 		return EXIT_LOCAL;
 	}
 	/* the command line, read once; everything below reads run->args */
-	r = ssh_args_parse(argc, argv, &run->args);
-	if (run->args.probe) {
+	r = ssh_args_parse(argc, argv, &args);
+	run->args = &args;
+	if (args.probe) {
 		r = 0;	/* git's probe: answer at once, no network, no keyring */
 	} else if (is_info_option(argc, argv)) {
 		r = info_option(argc, argv);
 	} else if (r != SSHARGS_OK) {
-		ssh_args_error_text(r, &run->args, line, sizeof(line));
+		ssh_args_error_text(r, &args, line, sizeof(line));
 		msg_error("%s", line);
 		r = EXIT_LOCAL;
 	} else {
-		signal(SIGPIPE, SIG_IGN);
 		r = dispatch(run, argc, argv);
 	}
 	sshc_free(run->conn);
@@ -741,5 +772,6 @@ int main(int argc, char **argv)
 	config_free(&run->cfg);
 	wipe(run, sizeof(*run));
 	free(run);
+	wipe(&args, sizeof(args));
 	return r;
 }

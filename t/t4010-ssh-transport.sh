@@ -292,6 +292,33 @@ test_expect_success 'a session bus that does not answer: one line, 255, no hang'
 	test -s out
 '
 
+# The keyring's lines are the credential helper's (helper/keyring.c).
+test_expect_success 'no session bus: the credential helper'\''s line and what to do, 255' '
+	test_must_fail_code 255 env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR=/nonexistent \
+		git-bitbucket-ssh -p "$SSHD_PORT" git@127.0.0.1 \
+		"git-upload-pack '\''/acme/widget.git'\''" </dev/null >out 2>err &&
+	test_must_be_empty out &&
+	echo "git-bitbucket-ssh: cannot reach the keyring: there is no D-Bus session bus; run this inside your desktop session, or start one with '\''dbus-run-session -- \$SHELL'\'' and a Secret Service such as gnome-keyring" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'a locked keyring is locked, not "no key": the provider named, 255' '
+	lock_keyring &&
+	test_must_fail_code 255 git-bitbucket-ssh -p "$SSHD_PORT" git@127.0.0.1 \
+		"git-upload-pack '\''/acme/widget.git'\''" </dev/null >out 2>err;
+	rc=$? &&
+	unlock_keyring &&
+	test $rc = 0 &&
+	test_must_be_empty out &&
+	case $KEYRING_PROVIDER in
+	keepassxc) echo "git-bitbucket-ssh: the keyring is locked; unlock the database in KeePassXC and try again" ;;
+	*) echo "git-bitbucket-ssh: the keyring is locked; unlock GNOME Keyring (log in to your desktop session, or unlock the '\''login'\'' keyring in Seahorse) and try again" ;;
+	esac >expect &&
+	test_cmp expect err &&
+	git ls-remote "$SSHD_URL/acme/widget.git" >out &&
+	test -s out
+'
+
 # One allocation inside GLib's D-Bus worker thread (a reply body kept on
 # the libsecret secret_service_get_secret_for_dbus_path_sync path: see
 # `valgrind git-credential-bitbucket key public NAME`) is reported as
