@@ -237,11 +237,27 @@ void sshc_free(struct ssh_conn *c)
 
 /* --- hashed known_hosts names ------------------------------------------- */
 
+/*
+ * Base64 of exactly 20 bytes (a SHA-1 salt or HMAC): 27 characters of the
+ * alphabet and one '='.  OpenSSH refuses other lengths; libssh2 1.10 leaks
+ * an HMAC context on every lookup of a hash that is not 20 bytes long.
+ */
+static int is_sha1_b64(const char *s, size_t n)
+{
+	if (n != 28 || s[27] != '=')
+		return 0;
+	for (size_t i = 0; i < 27; i++)
+		if (!(s[i] >= 'A' && s[i] <= 'Z') && !(s[i] >= 'a' && s[i] <= 'z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '+' && s[i] != '/')
+			return 0;
+	return 1;
+}
+
 /* "|1|salt|hash": let libssh2's known-hosts code do the HMAC-SHA1. */
 static int hashed_match(void *ctx, const char *entry, size_t len, const char *name)
 {
 	struct ssh_conn *c = ctx;
-	char salt[128], hash[128];
+	char salt[32], hash[32];
 	const char *s, *bar;
 	LIBSSH2_KNOWNHOSTS *kh;
 	int r, m = 0;
@@ -250,8 +266,8 @@ static int hashed_match(void *ctx, const char *entry, size_t len, const char *na
 		return 0;
 	s = entry + 3;
 	bar = memchr(s, '|', len - 3);
-	if (bar == NULL || (size_t)(bar - s) >= sizeof(salt) ||
-	    (size_t)(entry + len - bar - 1) >= sizeof(hash) || bar + 1 == entry + len)
+	if (bar == NULL || !is_sha1_b64(s, (size_t)(bar - s)) ||
+	    !is_sha1_b64(bar + 1, (size_t)(entry + len - bar - 1)))
 		return 0;
 	memcpy(salt, s, (size_t)(bar - s));
 	salt[bar - s] = '\0';
