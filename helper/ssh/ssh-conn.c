@@ -584,123 +584,138 @@ static int finish_wait(struct ssh_conn *c)
 	return wait_socket(c, 0);
 }
 
+/* One pump's state: git's input on its way to the channel. */
+struct pump {
+	int in_fd;
+	char *inbuf;			/* read from in_fd, not yet written */
+	size_t in_len, in_off;
+	int stdin_open, stdin_ready, eof_sent;
+};
+
+/* git's input: read when poll() said so, write what libssh2 takes, then EOF. */
+static int pump_stdin(struct ssh_conn *c, struct pump *p, int *busy)
+{
+	if (p->stdin_open && p->in_len == 0 && p->stdin_ready) {
+		ssize_t n = read(p->in_fd, p->inbuf, PUMP_BUF);
+
+		p->stdin_ready = 0;
+		if (n > 0) {
+			p->in_len = (size_t)n;
+			p->in_off = 0;
+		} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+			p->stdin_open = 0;
+		}
+	}
+	while (p->in_len > 0) {
+		ssize_t n = libssh2_channel_write(c->channel, p->inbuf + p->in_off, p->in_len);
+
+		if (n == LIBSSH2_ERROR_EAGAIN)
+			break;
+		if (n < 0) {
+			if (!libssh2_channel_eof(c->channel))
+				return lost(c);
+			/* the command is gone; what git still sends has nowhere to go */
+			p->in_len = 0;
+			p->stdin_open = 0;
+			break;
+		}
+		p->in_off += (size_t)n;
+		p->in_len -= (size_t)n;
+		*busy = 1;
+	}
+	if (!p->stdin_open && p->in_len == 0 && !p->eof_sent &&
+	    libssh2_channel_send_eof(c->channel) != LIBSSH2_ERROR_EAGAIN)
+		p->eof_sent = 1;	/* an error here shows up in the reads */
+	return SSHC_OK;
+}
+
+/*
+ * Wait for the socket or git's input.  Block only when libssh2 holds
+ * nothing for us: reading one stream (or writing) drains the socket into
+ * libssh2's queue, and poll() on an empty socket would leave that data
+ * stranded.
+ */
+static int pump_wait(struct ssh_conn *c, struct pump *p, int busy)
+{
+	struct pollfd fds[2];
+	int dirs = libssh2_session_block_directions(c->session);
+	int timeout = busy ? 0 : -1;
+
+	if (libssh2_poll_channel_read(c->channel, 1) > 0 &&
+	    !(dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND))
+		timeout = 0;
+	fds[0].fd = c->fd;
+	fds[0].events = POLLIN | ((dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) ? POLLOUT : 0);
+	fds[1].fd = (p->stdin_open && p->in_len == 0) ? p->in_fd : -1;
+	fds[1].events = POLLIN;
+	fds[0].revents = fds[1].revents = 0;
+	if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+		set_detail_errno(c, "poll", errno);
+		return SSHC_ERR_LOCAL_IO;
+	}
+	if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
+		p->stdin_ready = 1;
+	else if (fds[1].revents & POLLNVAL)
+		p->stdin_open = 0;
+	return SSHC_OK;
+}
+
+/* EOF from the server: the close, then how the command ended. */
+static int pump_finish(struct ssh_conn *c, int *status)
+{
+	char *sig = NULL;
+	size_t siglen = 0;
+	int rc, r;
+
+	while ((rc = libssh2_channel_wait_closed(c->channel)) == LIBSSH2_ERROR_EAGAIN)
+		if ((r = finish_wait(c)) != SSHC_OK)
+			return r;
+	if (rc != 0)
+		return lost(c);
+	while ((rc = libssh2_channel_close(c->channel)) == LIBSSH2_ERROR_EAGAIN)
+		if ((r = finish_wait(c)) != SSHC_OK)
+			return r;
+	if (libssh2_channel_get_exit_signal(c->channel, &sig, &siglen, NULL, NULL,
+					    NULL, NULL) == 0 && sig != NULL) {
+		snprintf(c->detail, sizeof(c->detail), "SIG%s", sig);
+		libssh2_free(c->session, sig);
+		return SSHC_ERR_SIGNAL;
+	}
+	return remote_status(c, status);
+}
+
 int sshc_pump(struct ssh_conn *c, int in_fd, int out_fd, int err_fd, int *status)
 {
-	char *buf = NULL, *inbuf = NULL, *sig = NULL;
-	size_t in_len = 0, in_off = 0, siglen = 0;
-	int stdin_open = in_fd >= 0, stdin_ready = 0, eof_sent = 0;
-	int out_open = 1, err_open = 1, rc, r = SSHC_ERR_NOMEM;
+	struct pump p = { .in_fd = in_fd, .stdin_open = in_fd >= 0 };
+	char *buf = NULL;
+	int out_open = 1, err_open = 1, r = SSHC_ERR_NOMEM;
 
 	*status = 255;
-	if ((buf = malloc(PUMP_BUF)) == NULL || (inbuf = malloc(PUMP_BUF)) == NULL)
+	if ((buf = malloc(PUMP_BUF)) == NULL || (p.inbuf = malloc(PUMP_BUF)) == NULL)
 		goto out;
 	grow_pipe(out_fd);
 	libssh2_session_set_blocking(c->session, 0);
 	for (;;) {
-		struct pollfd p[2];
-		int busy = 0, timeout, dirs;
+		int busy = 0;
 
 		/* the server's output first: it is what git waits for */
 		if ((r = drain(c, 0, buf, out_fd, &out_open, &busy)) != SSHC_OK)
 			goto out;
 		if ((r = drain(c, SSH_EXTENDED_DATA_STDERR, buf, err_fd, &err_open, &busy)) != SSHC_OK)
 			goto out;
-
-		/* git's input */
-		if (stdin_open && in_len == 0 && stdin_ready) {
-			ssize_t n = read(in_fd, inbuf, PUMP_BUF);
-
-			stdin_ready = 0;
-			if (n > 0) {
-				in_len = (size_t)n;
-				in_off = 0;
-			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-				stdin_open = 0;
-			}
-		}
-		while (in_len > 0) {
-			ssize_t n = libssh2_channel_write(c->channel, inbuf + in_off, in_len);
-
-			if (n == LIBSSH2_ERROR_EAGAIN)
-				break;
-			if (n < 0) {
-				if (libssh2_channel_eof(c->channel)) {
-					/* the command is gone; what git still sends has nowhere to go */
-					in_len = 0;
-					stdin_open = 0;
-					break;
-				}
-				r = lost(c);
-				goto out;
-			}
-			in_off += (size_t)n;
-			in_len -= (size_t)n;
-			busy = 1;
-		}
-		if (!stdin_open && in_len == 0 && !eof_sent) {
-			rc = libssh2_channel_send_eof(c->channel);
-			if (rc != LIBSSH2_ERROR_EAGAIN)
-				eof_sent = 1;	/* an error here shows up in the reads */
-		}
-
+		if ((r = pump_stdin(c, &p, &busy)) != SSHC_OK)
+			goto out;
 		/* the server said EOF (or closed) and nothing is left to read */
 		if (libssh2_channel_eof(c->channel))
 			break;
-
-		/*
-		 * Block only when libssh2 holds nothing for us: reading one stream
-		 * (or writing) drains the socket into libssh2's queue, and poll()
-		 * on an empty socket would leave that data stranded.
-		 */
-		dirs = libssh2_session_block_directions(c->session);
-		timeout = busy ? 0 : -1;
-		if (libssh2_poll_channel_read(c->channel, 1) > 0 &&
-		    !(dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND))
-			timeout = 0;
-		p[0].fd = c->fd;
-		p[0].events = POLLIN | ((dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) ? POLLOUT : 0);
-		p[1].fd = (stdin_open && in_len == 0) ? in_fd : -1;
-		p[1].events = POLLIN;
-		p[0].revents = p[1].revents = 0;
-		if (poll(p, 2, timeout) < 0 && errno != EINTR) {
-			set_detail_errno(c, "poll", errno);
-			r = SSHC_ERR_LOCAL_IO;
+		if ((r = pump_wait(c, &p, busy)) != SSHC_OK)
 			goto out;
-		}
-		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
-			stdin_ready = 1;
-		else if (p[1].revents & POLLNVAL)
-			stdin_open = 0;
 	}
-
-	/* EOF from the server: the exit status and the close follow */
-	while ((rc = libssh2_channel_wait_closed(c->channel)) == LIBSSH2_ERROR_EAGAIN)
-		if ((r = finish_wait(c)) != SSHC_OK)
-			goto out;
-	if (rc != 0) {
-		r = lost(c);
-		goto out;
-	}
-	while ((rc = libssh2_channel_close(c->channel)) == LIBSSH2_ERROR_EAGAIN)
-		if ((r = finish_wait(c)) != SSHC_OK)
-			goto out;
-
-	if (libssh2_channel_get_exit_signal(c->channel, &sig, &siglen, NULL, NULL,
-					    NULL, NULL) == 0 && sig != NULL) {
-		snprintf(c->detail, sizeof(c->detail), "SIG%s", sig);
-		r = SSHC_ERR_SIGNAL;
-		goto out;
-	}
-	if ((r = remote_status(c, status)) != SSHC_OK)
-		goto out;
-	/* success */
-	r = SSHC_OK;
+	r = pump_finish(c, status);
 out:
-	if (sig != NULL)
-		libssh2_free(c->session, sig);
-	if (inbuf != NULL) {
-		wipe(inbuf, PUMP_BUF);
-		free(inbuf);
+	if (p.inbuf != NULL) {
+		wipe(p.inbuf, PUMP_BUF);
+		free(p.inbuf);
 	}
 	if (buf != NULL) {
 		wipe(buf, PUMP_BUF);
