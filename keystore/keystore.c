@@ -27,7 +27,7 @@
 #define PROPS_IFACE	"org.freedesktop.DBus.Properties"
 #define PROMPT_IFACE	"org.freedesktop.Secret.Prompt"
 #define DEFAULT_ALIAS	"/org/freedesktop/secrets/aliases/default"
-#define CALL_TIMEOUT_MS	5000
+#define CALL_TIMEOUT_MS	(KS_CALL_SECONDS * 1000)
 
 struct keystore {
 	GDBusConnection *conn;

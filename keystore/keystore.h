@@ -71,9 +71,17 @@ struct keystore;
 struct ks_list;
 
 /*
- * Connect to the session bus and the Secret Service.  Bounded in time: a
- * missing bus or service, or one that does not answer, fails within a few
- * seconds with KS_ERR_*, never hangs and never prompts.
+ * Every D-Bus call carries this timeout (KS_ERR_TIMEOUT when it runs out).
+ * The limits around it - the connect and the whole operation - are the
+ * programs' policy: helper/keyring.h.
+ */
+#define KS_CALL_SECONDS 5
+
+/*
+ * Connect to the session bus and the Secret Service.  Every call after
+ * this is bounded by KS_CALL_SECONDS; the connect itself is not (a wedged
+ * bus blocks it), which is why keyring_open() runs it under a watchdog.
+ * A missing bus or service fails with KS_ERR_*; nothing ever prompts.
  */
 int ks_open(struct keystore **out);
 void ks_close(struct keystore *ks);
