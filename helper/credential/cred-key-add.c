@@ -60,48 +60,10 @@ static int read_all(int fd, struct sbuf *out)
 
 /* ---- import ---- */
 
-/* The one line for each thing pem_import() can refuse. */
-static int import_error(const char *name, const char *file, int err)
+/* A key in a form or of a kind we do not take; EXIT_USAGE or EXIT_REFUSED. */
+static int key_error(const char *name, const char *f, int err)
 {
-	const char *f = file != NULL && strcmp(file, "-") != 0 ? file : "FILE";
-
 	switch (err) {
-	case PEM_ERR_EMPTY:
-		msg_error("cannot import key '%s': the input is empty; give the "
-			  "private key file, or paste the key on stdin", name);
-		break;
-	case PEM_ERR_TOO_LARGE:
-		msg_error("cannot import key '%s': the input is larger than 64 KiB, "
-			  "far more than a private key; give the private key file", name);
-		break;
-	case PEM_ERR_BINARY:
-		msg_error("cannot import key '%s': the input is binary, not a PEM "
-			  "text key; convert a DER key with 'openssl pkey -inform DER "
-			  "-in %s' and import the output", name, f);
-		break;
-	case PEM_ERR_PUBLIC_KEY:
-		msg_error("cannot import key '%s': this is a public key; give the "
-			  "private key instead (the file without .pub, e.g. "
-			  "~/.ssh/id_ed25519)", name);
-		break;
-	case PEM_ERR_NO_HEADER:
-		msg_error("cannot import key '%s': the -----BEGIN ... PRIVATE KEY----- "
-			  "line is missing; copy the whole key, from its BEGIN line "
-			  "to its END line", name);
-		break;
-	case PEM_ERR_NO_FOOTER:
-		msg_error("cannot import key '%s': the -----END ... PRIVATE KEY----- "
-			  "line is missing; copy the whole key, from its BEGIN line "
-			  "to its END line", name);
-		break;
-	case PEM_ERR_CORRUPT:
-		msg_error("cannot import key '%s': the key is truncated or corrupted; "
-			  "copy the whole key file again", name);
-		break;
-	case PEM_ERR_MULTIPLE:
-		msg_error("cannot import key '%s': the input holds more than one "
-			  "private key; import one key at a time", name);
-		break;
 	case PEM_ERR_OPENSSH:
 		msg_error("cannot import key '%s': the key is in OpenSSH format, "
 			  "not PEM; import it again with --convert to store it as PEM",
@@ -152,6 +114,58 @@ static int import_error(const char *name, const char *file, int err)
 		msg_error("cannot import key '%s': %s; try again", name,
 			  pem_strerror(err));
 		break;
+	}
+	return EXIT_REFUSED;
+}
+
+/*
+ * The one line for each thing pem_import() can refuse, in two parts: the
+ * input is not one whole PEM key (here), or the key is one we cannot take
+ * (key_error).  f names the file in a suggested command.
+ */
+static int import_error(const char *name, const char *file, int err)
+{
+	const char *f = file != NULL && strcmp(file, "-") != 0 ? file : "FILE";
+
+	switch (err) {
+	case PEM_ERR_EMPTY:
+		msg_error("cannot import key '%s': the input is empty; give the "
+			  "private key file, or paste the key on stdin", name);
+		break;
+	case PEM_ERR_TOO_LARGE:
+		msg_error("cannot import key '%s': the input is larger than 64 KiB, "
+			  "far more than a private key; give the private key file", name);
+		break;
+	case PEM_ERR_BINARY:
+		msg_error("cannot import key '%s': the input is binary, not a PEM "
+			  "text key; convert a DER key with 'openssl pkey -inform DER "
+			  "-in %s' and import the output", name, f);
+		break;
+	case PEM_ERR_PUBLIC_KEY:
+		msg_error("cannot import key '%s': this is a public key; give the "
+			  "private key instead (the file without .pub, e.g. "
+			  "~/.ssh/id_ed25519)", name);
+		break;
+	case PEM_ERR_NO_HEADER:
+		msg_error("cannot import key '%s': the -----BEGIN ... PRIVATE KEY----- "
+			  "line is missing; copy the whole key, from its BEGIN line "
+			  "to its END line", name);
+		break;
+	case PEM_ERR_NO_FOOTER:
+		msg_error("cannot import key '%s': the -----END ... PRIVATE KEY----- "
+			  "line is missing; copy the whole key, from its BEGIN line "
+			  "to its END line", name);
+		break;
+	case PEM_ERR_CORRUPT:
+		msg_error("cannot import key '%s': the key is truncated or corrupted; "
+			  "copy the whole key file again", name);
+		break;
+	case PEM_ERR_MULTIPLE:
+		msg_error("cannot import key '%s': the input holds more than one "
+			  "private key; import one key at a time", name);
+		break;
+	default:
+		return key_error(name, f, err);
 	}
 	return EXIT_REFUSED;
 }
@@ -264,30 +278,10 @@ static int get_passphrase(const char *name, int from_stdin, int attempt,
 	return 0;
 }
 
-int key_import(struct gcb_call *call, const struct cred_verb *v,
-		      const char **vals, const char **ops, int n_ops)
+/* The key's text: FILE, or stdin for "-"; 0 or EXIT_REFUSED with the line printed. */
+static int import_read(const char *name, const char *file, struct sbuf *in)
 {
-	const char *name = ops[0];
-	const char *file = n_ops > 1 ? ops[1] : "-";
-	struct target t;
-	struct sbuf in = SBUF_INIT, pem = SBUF_INIT;
-	struct sbuf pass = { NULL, 0, 0, PASSPHRASE_MAX };
-	struct pem_info info;
-	struct ks_item it;
-	char where[800];
-	unsigned fixes = 0, opts = vals[IMPORT_CONVERT] ? PEM_CONVERT : 0;
 	int from_stdin = strcmp(file, "-") == 0, fd = 0, r;
-
-	if ((r = key_check_name(v, name)) != 0)
-		return r;
-	if (vals[IMPORT_PASS_STDIN] && from_stdin)
-		return cred_args_misuse(v, "--passphrase-stdin reads the "
-					"passphrase from stdin, so give the "
-					"key as FILE");
-	if ((r = key_scope_target(call, v, vals[IMPORT_SCOPE], &t)) != 0)
-		return r;
-	if ((r = check_free("import", name, vals[IMPORT_FORCE] != NULL)) != 0)
-		return r;
 
 	if (!from_stdin &&
 	    (fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
@@ -297,39 +291,77 @@ int key_import(struct gcb_call *call, const struct cred_verb *v,
 	}
 	if (from_stdin && isatty(0))
 		tty_write(2, "Paste the private key, then press Ctrl-D on a line of its own:\n");
-	r = read_all(fd, &in);
+	r = read_all(fd, in);
 	if (!from_stdin)
 		close(fd);
 	if (r != 0) {
 		msg_error("cannot import key '%s': cannot read '%s': %s; check "
 			  "the path", name, from_stdin ? "stdin" : file,
 			  strerror(errno));
-		r = EXIT_REFUSED;
-		goto out;
+		return EXIT_REFUSED;
 	}
+	return 0;
+}
 
-	r = pem_import(in.buf, in.len, NULL, opts, &pem, &info, &fixes);
+/*
+ * pem_import(), asking for the passphrase when the key wants one: up to
+ * PASSPHRASE_TRIES times at the terminal, once from stdin.  Returns 0, a
+ * PEM_ERR_* code, or an EXIT_* code (> 0) with the line printed.
+ */
+static int import_decrypt(const char *name, const struct sbuf *in, unsigned opts,
+			  int pass_stdin, struct sbuf *pem, struct pem_info *info,
+			  unsigned *fixes)
+{
+	struct sbuf pass = { NULL, 0, 0, PASSPHRASE_MAX };
+	int r = pem_import(in->buf, in->len, NULL, opts, pem, info, fixes);
+
 	for (int attempt = 0; r == PEM_ERR_NEED_PASSPHRASE ||
-	     (r == PEM_ERR_BAD_PASSPHRASE && !vals[IMPORT_PASS_STDIN] &&
+	     (r == PEM_ERR_BAD_PASSPHRASE && !pass_stdin &&
 	      attempt < PASSPHRASE_TRIES); attempt++) {
-		int e = get_passphrase(name, vals[IMPORT_PASS_STDIN] != NULL,
-				       attempt, &pass);
+		int e = get_passphrase(name, pass_stdin, attempt, &pass);
 
 		if (e != 0) {
 			r = e;
-			goto out;
+			break;
 		}
-		r = pem_import(in.buf, in.len, pass.buf ? pass.buf : "", opts,
-			       &pem, &info, &fixes);
+		r = pem_import(in->buf, in->len, pass.buf ? pass.buf : "", opts,
+			       pem, info, fixes);
 		sbuf_reset(&pass);
 	}
 	sbuf_free(&pass);
-	sbuf_free(&in);
-	if (r != 0) {
-		r = import_error(name, from_stdin ? NULL : file, r);
-		goto out;
-	}
+	return r;
+}
 
+int key_import(struct gcb_call *call, const struct cred_verb *v,
+	       const char **vals, const char **ops, int n_ops)
+{
+	const char *name = ops[0];
+	const char *file = n_ops > 1 ? ops[1] : "-";
+	struct target t;
+	struct sbuf in = SBUF_INIT, pem = SBUF_INIT;
+	struct pem_info info;
+	struct ks_item it;
+	char where[800];
+	unsigned fixes = 0, opts = vals[IMPORT_CONVERT] ? PEM_CONVERT : 0;
+	int r;
+
+	if ((r = key_check_name(v, name)) != 0)
+		return r;
+	if (vals[IMPORT_PASS_STDIN] && strcmp(file, "-") == 0)
+		return cred_args_misuse(v, "--passphrase-stdin reads the "
+					"passphrase from stdin, so give the "
+					"key as FILE");
+	if ((r = key_scope_target(call, v, vals[IMPORT_SCOPE], &t)) != 0 ||
+	    (r = check_free("import", name, vals[IMPORT_FORCE] != NULL)) != 0 ||
+	    (r = import_read(name, file, &in)) != 0)
+		goto out;
+	r = import_decrypt(name, &in, opts, vals[IMPORT_PASS_STDIN] != NULL,
+			   &pem, &info, &fixes);
+	sbuf_free(&in);
+	if (r < 0)
+		r = import_error(name, strcmp(file, "-") != 0 ? file : NULL, r);
+	if (r != 0)
+		goto out;
 	if ((r = store_key("import", name, vals[IMPORT_FORCE] != NULL, &t,
 			   vals[IMPORT_READ_ONLY] != NULL, &pem, &it)) != 0)
 		goto out;
@@ -338,11 +370,9 @@ int key_import(struct gcb_call *call, const struct cred_verb *v,
 		info.type_name, info.bits, info.fingerprint,
 		item_where(&it, where, sizeof(where)),
 		it.read_only ? ", read-only" : "");
-	r = 0;
 out:
 	sbuf_free(&in);
 	sbuf_free(&pem);
-	sbuf_free(&pass);
 	return r;
 }
 

@@ -204,51 +204,18 @@ static int is_true(const char *v, size_t len)
 	return 0;
 }
 
-/* One "key=value" line (no newline). */
-static int parse_line(struct credential *c, const char *line, size_t len)
-{
-	const char *eq = memchr(line, '=', len);
-	const char *v;
-	size_t kl, vl;
-
-	/* lines without '=' carry nothing we understand: skip, do not fail */
-	if (eq == NULL)
-		return CRED_OK;
-	kl = (size_t)(eq - line);
-	v = eq + 1;
-	vl = len - kl - 1;
+/* Is [line, line + kl) the key name? */
 #define KEY(name) (kl == sizeof(name) - 1 && memcmp(line, name, kl) == 0)
-	if (KEY("protocol"))
-		return set_str(&c->protocol, v, vl);
-	if (KEY("host"))
-		return set_str(&c->host, v, vl);
-	if (KEY("path"))
-		return set_str(&c->path, v, vl);
-	if (KEY("username"))
-		return set_str(&c->username, v, vl);
-	if (KEY("password")) {
-		sbuf_reset(&c->password);
-		c->has_password = 1;
-		return sbuf_add(&c->password, v, vl) == 0 ? CRED_OK :
-							    CRED_ERR_TOO_LONG;
-	}
-	if (KEY("oauth_refresh_token")) {
-		sbuf_reset(&c->oauth_refresh_token);
-		c->has_oauth = 1;
-		return sbuf_add(&c->oauth_refresh_token, v, vl) == 0 ?
-			       CRED_OK : CRED_ERR_TOO_LONG;
-	}
-	if (KEY("password_expiry_utc")) {
-		c->password_expiry_utc = parse_expiry(v, vl);
-		return CRED_OK;
-	}
-	if (KEY("url"))
-		return from_url(c, v, vl);
-	/*
-	 * Multi-valued keys (name[]): an empty value clears the list
-	 * (git-credential(1)).  Of wwwauth[] we keep only whether a challenge
-	 * names the Data Center realm.
-	 */
+
+/*
+ * The keys newer git sends that we act on; any other key is ignored (see
+ * parse_line).  Multi-valued keys (name[]): an empty value clears the
+ * list (git-credential(1)).
+ */
+static int parse_newer(struct credential *c, const char *line, size_t kl,
+		       const char *v, size_t vl)
+{
+	/* wwwauth[]: we keep only whether a challenge names the Data Center realm */
 	if (KEY("wwwauth[]")) {
 		if (vl == 0)
 			c->dc_realm = 0;
@@ -290,15 +257,57 @@ static int parse_line(struct credential *c, const char *line, size_t len)
 		c->ephemeral = is_true(v, vl);
 		return CRED_OK;
 	}
-#undef KEY
+	return CRED_OK;
+}
+
+/* One "key=value" line (no newline). */
+static int parse_line(struct credential *c, const char *line, size_t len)
+{
+	const char *eq = memchr(line, '=', len);
+	const char *v;
+	size_t kl, vl;
+
+	/* lines without '=' carry nothing we understand: skip, do not fail */
+	if (eq == NULL)
+		return CRED_OK;
+	kl = (size_t)(eq - line);
+	v = eq + 1;
+	vl = len - kl - 1;
+	if (KEY("protocol"))
+		return set_str(&c->protocol, v, vl);
+	if (KEY("host"))
+		return set_str(&c->host, v, vl);
+	if (KEY("path"))
+		return set_str(&c->path, v, vl);
+	if (KEY("username"))
+		return set_str(&c->username, v, vl);
+	if (KEY("password")) {
+		sbuf_reset(&c->password);
+		c->has_password = 1;
+		return sbuf_add(&c->password, v, vl) == 0 ? CRED_OK :
+							    CRED_ERR_TOO_LONG;
+	}
+	if (KEY("oauth_refresh_token")) {
+		sbuf_reset(&c->oauth_refresh_token);
+		c->has_oauth = 1;
+		return sbuf_add(&c->oauth_refresh_token, v, vl) == 0 ?
+			       CRED_OK : CRED_ERR_TOO_LONG;
+	}
+	if (KEY("password_expiry_utc")) {
+		c->password_expiry_utc = parse_expiry(v, vl);
+		return CRED_OK;
+	}
+	if (KEY("url"))
+		return from_url(c, v, vl);
 	/*
 	 * Other unknown keys are ignored on purpose: newer git sends
 	 * authtype, credential (pre-encoded; wiped with the rest of the
 	 * input), continue and more, and later releases will add keys.  A
 	 * helper that rejects them would break with every git release.
 	 */
-	return CRED_OK;
+	return parse_newer(c, line, kl, v, vl);
 }
+#undef KEY
 
 int credential_read(int fd, struct credential *c)
 {
