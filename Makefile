@@ -61,8 +61,11 @@ KEYSTORE_SRC = keystore/keystore.c
 # the keyring policy both programs share (watchdog, one line per error):
 # linked wherever the keystore is, with no library flags of its own
 KEYRING_SRC = helper/keyring.c
-# key material: the only OpenSSL users
-PEM_SRC   = $(wildcard keystore/pem*.c)
+# key material: pem.c, openssh-key.c and sshwire.c are the only OpenSSL
+# users (pem-int.h their shared header); keytext.c, the pasted text, is
+# plain C linked with them
+PEM_SRC   = keystore/pem.c keystore/openssh-key.c keystore/sshwire.c
+KEYTEXT_SRC = keystore/keytext.c
 # the encrypted file store (Documentation/technical/keystore-file-format.txt):
 # its crypto is an OpenSSL user, its key cache the one libkeyutils user;
 # not linked into the programs yet, only into the unit tests
@@ -82,7 +85,7 @@ HEADERS   = $(wildcard helper/*.h helper/*/*.h keystore/*.h)
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 PURE_OBJ     = $(call obj,$(PURE_SRC))
 KEYSTORE_OBJ = $(call obj,$(KEYSTORE_SRC)) $(call obj,$(KEYRING_SRC))
-PEM_OBJ      = $(call obj,$(PEM_SRC))
+PEM_OBJ      = $(call obj,$(PEM_SRC) $(KEYTEXT_SRC))
 CORE_OBJ     = $(call obj,$(CORE_SRC))
 KEYS_OBJ     = $(call obj,$(KEYS_SRC))
 SSH_OBJ      = $(call obj,$(SSH_SRC))
@@ -91,7 +94,7 @@ FILESTORE_OBJ = $(call obj,$(FILESTORE_SRC))
 # Each library's flags go only to the objects that own it.
 $(call obj,$(KEYSTORE_SRC)): LIB_CFLAGS = $(SECRET_CFLAGS)
 $(call obj,$(SSH2_SRC)): LIB_CFLAGS = $(SSH2_CFLAGS)
-$(PEM_OBJ) $(call obj,$(FSCRYPTO_SRC)): LIB_CFLAGS = $(SSL_CFLAGS)
+$(call obj,$(PEM_SRC)) $(call obj,$(FSCRYPTO_SRC)): LIB_CFLAGS = $(SSL_CFLAGS)
 $(call obj,$(FSCACHE_SRC)): LIB_CFLAGS = $(KEYUTILS_CFLAGS)
 
 PROGRAMS = $(OUT)/git-credential-bitbucket $(OUT)/git-bitbucket-ssh
@@ -116,7 +119,7 @@ $(B)/%.o: %.c $(HEADERS) Makefile | $(B)/include-rules.ok
 # <libssh2...> only in SSH2_SRC, <openssl/...> only in PEM_SRC.
 # every file the build compiles or includes (a keystore/ file joins a list above)
 INCLUDE_CHECKED = helper/git-credential-bitbucket.c helper/git-bitbucket-ssh.c \
-		  $(PURE_SRC) $(KEYSTORE_SRC) $(KEYRING_SRC) $(PEM_SRC) $(CORE_SRC) $(KEYS_SRC) $(SSH_SRC) \
+		  $(PURE_SRC) $(KEYSTORE_SRC) $(KEYRING_SRC) $(PEM_SRC) $(KEYTEXT_SRC) $(CORE_SRC) $(KEYS_SRC) $(SSH_SRC) \
 		  $(HEADERS) $(UNIT_SRC) t/unit/unit.h $(wildcard t/helper/*.c)
 # <openssl/...> also in FSCRYPTO_SRC; <keyutils.h> only in FSCACHE_SRC and
 # the file store's unit test (it probes and inspects the kernel keyring)
@@ -131,7 +134,7 @@ $(B)/include-rules.ok: $(INCLUDE_CHECKED) Makefile
 	@mkdir -p $(B)
 	@$(call include_rule,libsecret/|glib|gio/,$(KEYSTORE_SRC))
 	@$(call include_rule,libssh2,$(SSH2_SRC))
-	@$(call include_rule,openssl/,$(PEM_SRC) $(FSCRYPTO_SRC))
+	@$(call include_rule,openssl/,$(PEM_SRC) keystore/pem-int.h $(FSCRYPTO_SRC))
 	@$(call include_rule,keyutils\.h,$(FSCACHE_SRC) t/unit/test-filestore.c)
 	@touch $@
 

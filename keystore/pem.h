@@ -3,10 +3,14 @@
  * gives us, repair harmless damage, convert, generate, and describe keys
  * the way OpenSSH does (public key line, SHA256 fingerprint).
  *
- * pem.c is the only file that includes OpenSSL headers.  Nothing here
- * prints: functions return 0 or a negative PEM_ERR_* code, and
- * pem_strerror() turns a code into a phrase.  Callers never see partial
- * results: on error every out-parameter is left empty.
+ * The work is shared by four files: keytext.c reads the text a person
+ * pastes (no OpenSSL), openssh-key.c reads OpenSSH's own format, sshwire.c
+ * is the SSH wire format, base64 and the fingerprint, and pem.c is the
+ * OpenSSL core behind this header.  Only pem.c, openssh-key.c and
+ * sshwire.c include OpenSSL headers.  Nothing here prints: functions
+ * return 0 or a negative PEM_ERR_* code, and pem_strerror() turns a code
+ * into a phrase.  Callers never see partial results: on error every
+ * out-parameter is left empty.
  *
  * The PEM this module writes is always unencrypted PKCS#8
  * ("-----BEGIN PRIVATE KEY-----", 64-column base64, LF line ends), the one
@@ -18,6 +22,7 @@
 
 #include <stddef.h>
 #include "secret.h"
+#include "sshwire.h"
 
 /* No private key file is this large (RSA 16384 is about 13 KiB). */
 #define PEM_MAX_INPUT ((size_t)64 << 10)
@@ -81,7 +86,7 @@ enum pem_source {
 };
 
 /* "SHA256:" + 43 base64 characters + NUL */
-#define PEM_FP_LEN 51
+#define PEM_FP_LEN SSHWIRE_FP_LEN
 
 struct pem_info {
 	enum pem_type type;
@@ -135,12 +140,7 @@ int pem_public_line(const struct sbuf *pem, const char *comment,
 /* The SSH wire-format public key blob of a PEM private key. */
 int pem_public_blob(const struct sbuf *pem, struct sbuf *out);
 
-/*
- * "SHA256:<base64 of SHA-256(blob), no padding>" of any SSH public key
- * blob (also host keys), into out[PEM_FP_LEN].
- */
-int pem_fingerprint_blob(const unsigned char *blob, size_t len,
-			 char out[PEM_FP_LEN]);
+/* The fingerprint of any SSH public key blob: sshwire_fingerprint(). */
 
 /* Parse "ed25519", "ecdsa", "rsa" (case-insensitive); PEM_TYPE_NONE if not. */
 enum pem_type pem_type_from_name(const char *name);

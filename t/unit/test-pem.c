@@ -322,7 +322,7 @@ static void test_generate(void)
 		r = pem_public_blob(&pem, &blob);
 		sbuf_reset(&want);
 		b64enc(&want, (const unsigned char *)blob.buf, blob.len);
-		pem_fingerprint_blob((const unsigned char *)blob.buf, blob.len, fp);
+		sshwire_fingerprint((const unsigned char *)blob.buf, blob.len, fp);
 		snprintf(name, sizeof(name), "%s: blob, line and fingerprint agree",
 			 cases[i].ssh_name);
 		report(r == 0 && !strcmp(line.buf + strlen(cases[i].ssh_name) + 1, want.buf) &&
@@ -370,7 +370,7 @@ static void test_known_fingerprint(void)
 	char fp[PEM_FP_LEN];
 
 	b64dec(key, strlen(key), &blob);
-	report(pem_fingerprint_blob((const unsigned char *)blob.buf, blob.len, fp) == 0 &&
+	report(sshwire_fingerprint((const unsigned char *)blob.buf, blob.len, fp) == 0 &&
 	       !strcmp(fp, "SHA256:ybgmFkzwOSotHTHLJgHO0QN8L0xErw6vd0VhFA9m3SM"),
 	       "fingerprint of bitbucket.org's Ed25519 host key matches Atlassian's");
 	sbuf_free(&blob);

@@ -12,6 +12,7 @@
 
 #include "pem.h"
 #include "ssh/ssh-hostkeys.h"
+#include "sshwire.h"
 #include "unit.h"
 
 /* Two made-up ed25519 blobs and one ecdsa-looking one (only the type name matters here). */
@@ -275,7 +276,7 @@ static void test_builtin_fingerprints(void)
 
 		ok = ok && eol != NULL && key != NULL && key < eol &&
 		     ssh_b64_decode(key + 1, (size_t)(eol - key - 1), blob, sizeof(blob), &bl) == 0 &&
-		     pem_fingerprint_blob(blob, bl, fp) == 0 && strcmp(fp, want[i]) == 0;
+		     sshwire_fingerprint(blob, bl, fp) == 0 && strcmp(fp, want[i]) == 0;
 		i++;
 		p = eol ? eol + 1 : text + len;
 	}
