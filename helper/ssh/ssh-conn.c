@@ -25,6 +25,7 @@
 #include <libssh2.h>
 
 #include "secret.h"
+#include "sshwire.h"
 
 /* Payload of a packet and of a read; libssh2's packets carry at most 32 KiB. */
 #define PUMP_BUF ((size_t)64 << 10)
@@ -421,7 +422,8 @@ int sshc_connect(struct ssh_conn *c, const struct sshc_opts *o)
 int sshc_hostkey(struct ssh_conn *c, enum ssh_keytype *type,
 		 const unsigned char **blob, size_t *len, char *fp, size_t fplen)
 {
-	const char *key, *hash;
+	const char *key;
+	char sha[SSHWIRE_FP_LEN];
 	size_t klen = 0;
 	int ktype = 0;
 
@@ -429,10 +431,10 @@ int sshc_hostkey(struct ssh_conn *c, enum ssh_keytype *type,
 	*len = 0;
 	*type = SSH_KT_UNKNOWN;
 	key = libssh2_session_hostkey(c->session, &klen, &ktype);
-	hash = libssh2_hostkey_hash(c->session, LIBSSH2_HOSTKEY_HASH_SHA256);
-	if (key == NULL || klen == 0 || hash == NULL)
+	if (key == NULL || klen == 0)
 		return SSHC_ERR_HOSTKEY;
-	if (ssh_fingerprint_format((const unsigned char *)hash, fp, fplen) != 0)
+	if (sshwire_fingerprint((const unsigned char *)key, klen, sha) != SSHWIRE_OK ||
+	    snprintf(fp, fplen, "%s", sha) != SSHWIRE_FP_LEN - 1)
 		return SSHC_ERR_INTERNAL;
 	*type = ssh_keytype_from_blob((const unsigned char *)key, klen);
 	*blob = (const unsigned char *)key;

@@ -3,6 +3,7 @@
  */
 #include "ssh/ssh-hostkeys.h"
 #include "common/io.h"
+#include "sshwire.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -79,114 +80,13 @@ enum ssh_keytype ssh_keytype_from_name(const char *name, size_t len)
 
 enum ssh_keytype ssh_keytype_from_blob(const unsigned char *blob, size_t len)
 {
-	uint32_t n;
-
-	if (blob == NULL || len < 4)
-		return SSH_KT_UNKNOWN;
-	n = (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 |
-	    (uint32_t)blob[2] << 8 | blob[3];
-	if (n > len - 4)
-		return SSH_KT_UNKNOWN;
-	return ssh_keytype_from_name((const char *)blob + 4, n);
-}
-
-/* --- base64 ------------------------------------------------------------- */
-
-static const char b64chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int ssh_b64_encode(const unsigned char *in, size_t len, char *out, size_t outlen)
-{
-	size_t need = (len + 2) / 3 * 4 + 1, o = 0;
-
-	if (len > SIZE_MAX / 2 || need > outlen)
-		return -1;
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		out[o++] = b64chars[(v >> 18) & 63];
-		out[o++] = b64chars[(v >> 12) & 63];
-		out[o++] = i + 1 < len ? b64chars[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < len ? b64chars[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-static int b64_value(char c)
-{
-	const char *p;
-
-	if (c == '\0' || (p = strchr(b64chars, c)) == NULL)
-		return -1;
-	return (int)(p - b64chars);
-}
-
-int ssh_b64_decode(const char *in, size_t len, unsigned char *out, size_t cap,
-		   size_t *outlen)
-{
-	uint32_t acc = 0;
-	size_t o = 0, n = 0, pad = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		int v;
-
-		if (in[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || (v = b64_value(in[i])) < 0)
-			return -1;	/* data after padding, or not base64 */
-		acc = acc << 6 | (uint32_t)v;
-		if (++n % 4 == 0) {
-			if (o + 3 > cap)
-				return -1;
-			out[o++] = (unsigned char)(acc >> 16);
-			out[o++] = (unsigned char)(acc >> 8);
-			out[o++] = (unsigned char)acc;
-			acc = 0;
-		}
-	}
-	if (pad > 2 || (pad > 0 && (n + pad) % 4 != 0))
-		return -1;
-	switch (n % 4) {
-	case 0:
-		break;
-	case 1:
-		return -1;
-	case 2:
-		if (o + 1 > cap)
-			return -1;
-		out[o++] = (unsigned char)(acc >> 4);
-		break;
-	case 3:
-		if (o + 2 > cap)
-			return -1;
-		out[o++] = (unsigned char)(acc >> 10);
-		out[o++] = (unsigned char)(acc >> 2);
-		break;
-	}
-	*outlen = o;
-	return 0;
-}
-
-int ssh_fingerprint_format(const unsigned char digest[32], char *out, size_t outlen)
-{
-	char b64[48];
+	struct sshwire_rd r = SSHWIRE_RD(blob, len);
+	const unsigned char *name;
 	size_t n;
-	int w;
 
-	if (ssh_b64_encode(digest, 32, b64, sizeof(b64)) != 0)
-		return -1;
-	n = strlen(b64);
-	while (n > 0 && b64[n - 1] == '=')
-		b64[--n] = '\0';
-	w = snprintf(out, outlen, "SHA256:%s", b64);
-	return (w < 0 || (size_t)w >= outlen) ? -1 : 0;
+	if (blob == NULL || sshwire_get_string(&r, &name, &n) != SSHWIRE_OK)
+		return SSH_KT_UNKNOWN;
+	return ssh_keytype_from_name((const char *)name, n);
 }
 
 /* --- names and patterns ------------------------------------------------- */
@@ -289,13 +189,13 @@ void kh_scan_text(const char *text, size_t len, const char *name,
 {
 	const char *p = text, *end = text + len;
 	size_t lineno = 0;
+	struct sbuf decoded = SBUF_INIT;
 
+	decoded.max = 8192;
 	memset(out, 0, sizeof(*out));
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *le = eol ? eol : end, *hosts, *hosts_end, *kt, *kt_end, *key, *key_end;
-		unsigned char decoded[8192];
-		size_t declen;
 		enum ssh_keytype t;
 		int revoked = 0, same;
 
@@ -330,10 +230,10 @@ void kh_scan_text(const char *text, size_t len, const char *name,
 			out->types |= 1u << t;
 		if (t != type || blob == NULL)
 			goto next;
-		if (ssh_b64_decode(key, (size_t)(key_end - key), decoded,
-				   sizeof(decoded), &declen) != 0)
+		sbuf_reset(&decoded);
+		if (sshwire_b64_decode(key, (size_t)(key_end - key), 1, &decoded) != 0)
 			goto next;
-		same = declen == bloblen && memcmp(decoded, blob, bloblen) == 0;
+		same = decoded.len == bloblen && memcmp(decoded.buf, blob, bloblen) == 0;
 		if (revoked) {
 			if (same && out->status < KH_REVOKED) {
 				out->status = KH_REVOKED;
@@ -351,6 +251,7 @@ void kh_scan_text(const char *text, size_t len, const char *name,
 next:
 		p = eol ? eol + 1 : end;
 	}
+	sbuf_free(&decoded);
 }
 
 /* --- the store ---------------------------------------------------------- */
@@ -542,30 +443,25 @@ static int make_parent_dir(const char *path)
 int kh_append(const char *path, const char *host, unsigned port,
 	      enum ssh_keytype type, const unsigned char *blob, size_t bloblen)
 {
-	char name[300], *line = NULL, last;
+	char name[300], last;
 	const char *tname = ssh_keytype_name(type);
-	size_t cap, used;
+	struct sbuf line = SBUF_INIT;
 	struct stat st;
-	int fd = -1, r = KH_ERR_WRITE, w;
+	int fd = -1, r = KH_ERR_WRITE;
 
 	if (tname == NULL || bloblen == 0 || bloblen > 65536)
 		return KH_ERR_WRITE;
 	if ((r = kh_host_name(host, port, name, sizeof(name))) != KH_OK)
 		return r;
 	r = KH_ERR_NOMEM;
-	cap = strlen(name) + strlen(tname) + (bloblen + 2) / 3 * 4 + 8;
-	if ((line = malloc(cap)) == NULL)
+	/* a line of its own even when the file does not end with a newline */
+	if (sbuf_addch(&line, '\n') != 0 || sbuf_addstr(&line, name) != 0 ||
+	    sbuf_addch(&line, ' ') != 0 || sbuf_addstr(&line, tname) != 0 ||
+	    sbuf_addch(&line, ' ') != 0 ||
+	    sshwire_b64_encode(&line, blob, bloblen, 0, 1) != 0 ||
+	    sbuf_addch(&line, '\n') != 0)
 		goto out;
 	r = KH_ERR_WRITE;
-	/* a line of its own even when the file does not end with a newline */
-	w = snprintf(line, cap, "\n%s %s ", name, tname);
-	if (w < 0 || (size_t)w >= cap)
-		goto out;
-	used = (size_t)w;
-	if (ssh_b64_encode(blob, bloblen, line + used, cap - used - 1) != 0)
-		goto out;
-	used += strlen(line + used);
-	line[used++] = '\n';
 	if (make_parent_dir(path) != 0)
 		goto out;
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
@@ -573,9 +469,9 @@ int kh_append(const char *path, const char *host, unsigned port,
 	if (fstat(fd, &st) != 0)
 		goto out;
 	if (st.st_size == 0 || (pread(fd, &last, 1, st.st_size - 1) == 1 && last == '\n')) {
-		if (write_all(fd, line + 1, used - 1) != 0)	/* no leading newline needed */
+		if (write_all(fd, line.buf + 1, line.len - 1) != 0)	/* no leading newline needed */
 			goto out;
-	} else if (write_all(fd, line, used) != 0) {
+	} else if (write_all(fd, line.buf, line.len) != 0) {
 		goto out;
 	}
 	if (fsync(fd) != 0)
@@ -584,7 +480,7 @@ int kh_append(const char *path, const char *host, unsigned port,
 out:
 	if (fd >= 0 && close(fd) != 0 && r == KH_OK)
 		r = KH_ERR_WRITE;
-	free(line);
+	sbuf_free(&line);
 	return r;
 }
 

@@ -32,16 +32,11 @@ const char *ssh_keytype_name(enum ssh_keytype t);
 /* "ED25519", "ECDSA", "RSA", "DSA" - what OpenSSH prints */
 const char *ssh_keytype_label(enum ssh_keytype t);
 enum ssh_keytype ssh_keytype_from_name(const char *name, size_t len);
-/* The type named at the start of a public key blob (SSH wire format). */
+/*
+ * The type named at the start of a public key blob.  The wire format,
+ * base64 and fingerprints are keystore/sshwire.h's.
+ */
 enum ssh_keytype ssh_keytype_from_blob(const unsigned char *blob, size_t len);
-
-/* Base64 (RFC 4648, with padding).  -1 when out is too small or the input is not base64. */
-int ssh_b64_encode(const unsigned char *in, size_t len, char *out, size_t outlen);
-int ssh_b64_decode(const char *in, size_t len, unsigned char *out, size_t cap,
-		   size_t *outlen);
-
-/* "SHA256:<base64 without padding>" from a raw 32-byte digest. */
-int ssh_fingerprint_format(const unsigned char digest[32], char *out, size_t outlen);
 
 /* The name known_hosts files use: "host" for port 22 (or 0), "[host]:port" otherwise; lowercased. */
 int kh_host_name(const char *host, unsigned port, char *out, size_t outlen);

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pem.h"
 #include "ssh/ssh-hostkeys.h"
 #include "sshwire.h"
 #include "unit.h"
@@ -33,6 +32,22 @@ static int fake_hash(void *ctx, const char *entry, size_t len, const char *name)
 
 static const struct kh_hasher hasher = { fake_hash, NULL };
 
+/* base64 into out (sshwire.c's decoder; its own cases are in test-sshwire.c) */
+static int b64dec(const char *s, size_t len, unsigned char *out, size_t cap, size_t *n)
+{
+	struct sbuf sb = SBUF_INIT;
+	int r = sshwire_b64_decode(s, len, 1, &sb);
+
+	if (r == 0 && sb.len > cap)
+		r = -1;
+	if (r == 0) {
+		memcpy(out, sb.buf, sb.len);
+		*n = sb.len;
+	}
+	sbuf_free(&sb);
+	return r;
+}
+
 static enum kh_status scan(const char *text, const char *name, const unsigned char *blob,
 			   size_t len, size_t *line)
 {
@@ -48,31 +63,14 @@ static enum kh_status scan(const char *text, const char *name, const unsigned ch
 static void test_basics(void)
 {
 	char buf[128];
-	unsigned char out[8];
-	size_t n;
 
-	report(ssh_b64_decode(ED_A, strlen(ED_A), blob_a, sizeof(blob_a), &len_a) == 0 &&
+	report(b64dec(ED_A, strlen(ED_A), blob_a, sizeof(blob_a), &len_a) == 0 &&
 	       len_a == 51 && ssh_keytype_from_blob(blob_a, len_a) == SSH_KT_ED25519,
 	       "base64 decode of an ed25519 key blob, type from the blob");
-	ssh_b64_decode(ED_B, strlen(ED_B), blob_b, sizeof(blob_b), &len_b);
-	report(ssh_b64_decode(EC_A, strlen(EC_A), blob_ec, sizeof(blob_ec), &len_ec) == 0 &&
+	b64dec(ED_B, strlen(ED_B), blob_b, sizeof(blob_b), &len_b);
+	report(b64dec(EC_A, strlen(EC_A), blob_ec, sizeof(blob_ec), &len_ec) == 0 &&
 	       ssh_keytype_from_blob(blob_ec, len_ec) == SSH_KT_ECDSA256,
 	       "ecdsa-sha2-nistp256 blob");
-	report(ssh_b64_encode(blob_a, len_a, buf, sizeof(buf)) == 0 && strcmp(buf, ED_A) == 0,
-	       "base64 encode round trip");
-	report(ssh_b64_encode((const unsigned char *)"ab", 2, buf, sizeof(buf)) == 0 &&
-	       strcmp(buf, "YWI=") == 0 &&
-	       ssh_b64_encode((const unsigned char *)"a", 1, buf, sizeof(buf)) == 0 &&
-	       strcmp(buf, "YQ==") == 0, "base64 padding");
-	report(ssh_b64_encode(blob_a, len_a, buf, 10) != 0, "base64 encode refuses a short buffer");
-	report(ssh_b64_decode("YQ==", 4, out, sizeof(out), &n) == 0 && n == 1 && out[0] == 'a' &&
-	       ssh_b64_decode("YWI", 3, out, sizeof(out), &n) == 0 && n == 2,
-	       "base64 decode with and without padding");
-	report(ssh_b64_decode("Y!==", 4, out, sizeof(out), &n) != 0 &&
-	       ssh_b64_decode("YQ==YQ==", 8, out, sizeof(out), &n) != 0 &&
-	       ssh_b64_decode("Y", 1, out, sizeof(out), &n) != 0 &&
-	       ssh_b64_decode("YWJjZGVmZ2hpams=", 16, out, 4, &n) != 0,
-	       "base64 decode refuses garbage, data after padding, a lone char, overflow");
 	report(ssh_keytype_from_name("ssh-rsa", 7) == SSH_KT_RSA &&
 	       ssh_keytype_from_name("ssh-rs", 6) == SSH_KT_UNKNOWN &&
 	       strcmp(ssh_keytype_label(SSH_KT_ECDSA384), "ECDSA") == 0 &&
@@ -85,14 +83,6 @@ static void test_basics(void)
 	       strcmp(buf, "[127.0.0.1]:7999") == 0 &&
 	       kh_host_name("h", 7999, buf, 8) != 0,
 	       "known_hosts names: bare for 22, [host]:port otherwise, lowercase");
-	{
-		unsigned char d[32];
-
-		memset(d, 0, sizeof(d));
-		report(ssh_fingerprint_format(d, buf, sizeof(buf)) == 0 &&
-		       strcmp(buf, "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") == 0,
-		       "fingerprint: SHA256: and base64 without padding");
-	}
 }
 
 static void test_scan(void)
@@ -271,11 +261,11 @@ static void test_builtin_fingerprints(void)
 		const char *eol = strchr(p, '\n');
 		const char *key = eol ? memrchr(p, ' ', (size_t)(eol - p)) : NULL;
 		unsigned char blob[1024];
-		char fp[PEM_FP_LEN];
+		char fp[SSHWIRE_FP_LEN];
 		size_t bl;
 
 		ok = ok && eol != NULL && key != NULL && key < eol &&
-		     ssh_b64_decode(key + 1, (size_t)(eol - key - 1), blob, sizeof(blob), &bl) == 0 &&
+		     b64dec(key + 1, (size_t)(eol - key - 1), blob, sizeof(blob), &bl) == 0 &&
 		     sshwire_fingerprint(blob, bl, fp) == 0 && strcmp(fp, want[i]) == 0;
 		i++;
 		p = eol ? eol + 1 : text + len;
