@@ -1,9 +1,10 @@
 #!/bin/sh
-# scripts/install-deps.sh [--build | --test | --all]
+# scripts/install-deps.sh [--build | --test | --all | --fuzz]
 #
 # Installs the Debian packages needed to build (--build) and test (--test)
-# git-credential-bitbucket and git-bitbucket-ssh; default: both.  Silent and
-# fast when everything is installed.  As root it runs apt-get update once
+# git-credential-bitbucket and git-bitbucket-ssh; default: both.  --fuzz:
+# what `make fuzz` needs (the build packages and clang, for libFuzzer).
+# Silent and fast when everything is installed.  As root it runs apt-get update once
 # and installs what is missing; otherwise it prints the command to run and
 # exits 1.  GCB_SKIP_DEPS=1 skips the check altogether.
 
@@ -20,17 +21,21 @@ test_pkgs="gnome-keyring keepassxc dbus-daemon dbus-bin libsecret-tools git open
 openssh-client lighttpd valgrind hyperfine util-linux bsdutils tmux openssl python3
 strace procps dpkg-dev debhelper build-essential lintian"
 
+# make fuzz only: clang brings libFuzzer and the sanitizers
+fuzz_pkgs="clang"
+
 want=all
 for arg in "$@"; do
 	case $arg in
 	--build) want=build ;;
 	--test) want=test ;;
 	--all) want=all ;;
+	--fuzz) want=fuzz ;;
 	-h | --help)
-		sed -n '2,9s/^# \{0,1\}//p' "$0"
+		sed -n '2,11s/^# \{0,1\}//p' "$0"
 		exit 0 ;;
 	*)
-		echo "install-deps: unknown option '$arg' (use --build, --test or --all)" >&2
+		echo "install-deps: unknown option '$arg' (use --build, --test, --all or --fuzz)" >&2
 		exit 2 ;;
 	esac
 done
@@ -40,6 +45,7 @@ done
 case $want in
 build) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs ;;
+fuzz) pkgs="$build_pkgs $fuzz_pkgs" ;;
 *) pkgs="$build_pkgs $test_pkgs" ;;
 esac
 pkgs=$(echo $pkgs)
