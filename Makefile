@@ -229,47 +229,6 @@ clean-fuzz:
 
 .PHONY: fuzz fuzz-bins clean-fuzz
 
-# Fuzz targets (t/fuzz/fuzz-*.c, t/fuzz/README).  `make units` links each
-# with t/fuzz/replay.c into $(B)/t/unit/fuzz-*, which t/t0200-fuzz-replay.sh
-# runs over t/fuzz/corpus/ and t/fuzz/regress/ (no clang needed; ASan+UBSan
-# under `make asan`).  `make fuzz` builds them with clang's libFuzzer in
-# build-fuzz/ and runs each FUZZ_SECONDS (FUZZ_TARGETS: a subset;
-# FUZZ_MERGE=1 merges new inputs into t/fuzz/corpus/).
-FUZZ_SRC  = $(wildcard t/fuzz/fuzz-*.c)
-FUZZ_OBJ  = $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(FILESTORE_OBJ) $(PURE_OBJ)
-FUZZ_LIBS = $(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS) $(KEYUTILS_LIBS)
-FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= $(patsubst t/fuzz/fuzz-%.c,%,$(FUZZ_SRC))
-ifeq ($(SANITIZE),fuzz)
-CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
-	  -fno-sanitize-recover=all
-endif
-
-$(B)/t/unit/fuzz-%: t/fuzz/fuzz-%.c t/fuzz/replay.c t/fuzz/fuzz.h $(FUZZ_OBJ)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< t/fuzz/replay.c $(FUZZ_OBJ) $(FUZZ_LIBS)
-
-units: $(patsubst t/fuzz/%.c,$(B)/t/unit/%,$(FUZZ_SRC))
-# objects only pattern rules name are kept, not deleted as intermediate
-.SECONDARY: $(FUZZ_OBJ)
-
-$(B)/fuzz/fuzz-%: t/fuzz/fuzz-%.c t/fuzz/fuzz.h $(FUZZ_OBJ)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(FUZZ_LIBS)
-
-fuzz-bins: $(patsubst t/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
-
-fuzz:
-	@sh scripts/install-deps.sh --fuzz
-	@$(MAKE) --no-print-directory B=build-fuzz OUT=build-fuzz CC=clang SANITIZE=fuzz fuzz-bins
-	@bash t/fuzz/run.sh build-fuzz '$(FUZZ_SECONDS)' '$(FUZZ_MERGE)' $(FUZZ_TARGETS)
-
-clean: clean-fuzz
-clean-fuzz:
-	rm -rf build-fuzz
-
-.PHONY: fuzz fuzz-bins clean-fuzz
-
 deps:
 	@sh scripts/install-deps.sh
 
