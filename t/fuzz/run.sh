@@ -8,7 +8,8 @@
 # BUILD/artifacts/TARGET/.  MERGE=1 then merges the inputs that add
 # coverage into t/fuzz/corpus/TARGET (libFuzzer -merge=1).  Prints one
 # line per target: executions, new corpus inputs, crashes; exits 1 when
-# any target crashed.
+# any target crashed.  FUZZ_FLAGS adds libFuzzer options, e.g. "-fork=1
+# -ignore_crashes=1" to keep going past a known crash.
 
 set -u
 
@@ -34,10 +35,12 @@ for t in "$@"; do
 	[ -d "$regress" ] && dirs="$dirs $regress"
 	# shellcheck disable=SC2086
 	setsid nice -n 10 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$art" "$work" $dirs \
+		-print_final_stats=1 -artifact_prefix="$art" ${FUZZ_FLAGS:-} "$work" $dirs \
 		</dev/null >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	# -fork=N prints no final stats: its last "#N" status line counts them
+	[ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9][0-9]*\):\{0,1\}[[:space:]].*/\1/p' "$log" | tail -n 1)
 	found=$(find "$art" -type f | wc -l)
 	if [ "$rc" -ne 0 ] || [ "$found" -ne 0 ]; then
 		failed=1
