@@ -130,7 +130,7 @@ test_expect_success 'login: a scheme other than https/http/ssh is a usage error'
 
 test_expect_success 'login: a Data Center URL without /scm/ is refused, not taken as the whole host' '
 	test_must_fail_code 2 "$prog" login --stdin --username alice https://$DC/PROJ/widget.git </dev/null 2>err &&
-	test_grep -x "$prog: the URL path names no Data Center project or repository; use https://$DC/scm/PROJECT/ for a project or https://$DC/scm/PROJECT/REPO.git for a repository" err &&
+	test_grep -x "$prog: the URL path fits no Bitbucket Data Center shape; use https://$DC/scm/PROJECT/ for a project, https://$DC/scm/PROJECT/REPO.git for a repository or https://$DC/scm/~USER/REPO.git for a personal one (a context path goes before scm/, as in https://$DC/bitbucket/scm/PROJECT/; a web page'\''s URL under projects/ or users/ works too)" err &&
 	test "$(count)" = 0
 '
 

@@ -110,40 +110,60 @@ static int split_hostport(const char *s, size_t len, struct target *out)
 	return TARGET_OK;
 }
 
-static int dc_match(const char *host, unsigned port, const struct dc_hosts *dc)
+/*
+ * Does the declaration d ("host", "host:port", "[v6]", "[v6]:port", with
+ * blanks or a final '/' as people write them) name host?  The port, when
+ * there is one, must be a port, but any port matches: the host names the
+ * server, whatever protocol reaches it.
+ */
+static int dc_names_host(const char *d, const char *host)
 {
-	size_t hl = strlen(host);
+	const char *end, *colon = NULL;
+	size_t dl;
+	unsigned port;
 
+	while (*d == ' ' || *d == '\t')
+		d++;
+	end = d + strlen(d);
+	while (end > d && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '/'))
+		end--;
+	if (*d == '[') {
+		const char *close = memchr(d, ']', (size_t)(end - d));
+
+		if (close == NULL)
+			return 0;
+		if (close + 1 < end &&
+		    (close[1] != ':' || parse_port(close + 2,
+				(size_t)(end - close - 2), &port) != 0))
+			return 0;
+		d++;
+		end = close;
+	} else {
+		for (const char *q = d; q < end; q++)
+			if (*q == ':') {
+				if (colon != NULL)	/* a bare IPv6 address */
+					return 0;
+				colon = q;
+			}
+		if (colon != NULL) {
+			if (parse_port(colon + 1, (size_t)(end - colon - 1), &port) != 0)
+				return 0;
+			end = colon;
+		}
+		if (end - d > 1 && end[-1] == '.')	/* the root label */
+			end--;
+	}
+	dl = (size_t)(end - d);
+	return dl > 0 && dl == strlen(host) && strncasecmp(d, host, dl) == 0;
+}
+
+static int dc_match(const char *host, const struct dc_hosts *dc)
+{
 	if (dc == NULL)
 		return 0;
-	for (int i = 0; i < dc->n; i++) {
-		const char *d = dc->names[i];
-		const char *colon;
-		size_t dl;
-
-		if (d == NULL)
-			continue;
-		while (*d == ' ' || *d == '\t')
-			d++;
-		colon = strrchr(d, ':');
-		dl = colon ? (size_t)(colon - d) : strlen(d);
-		while (dl > 0 && (d[dl - 1] == ' ' || d[dl - 1] == '\t' ||
-				  d[dl - 1] == '/'))
-			dl--;
-		if (dl != hl || strncasecmp(d, host, hl) != 0)
-			continue;
-		if (colon != NULL) {
-			unsigned want = 0;
-			size_t pl = strlen(colon + 1);
-
-			while (pl > 0 && (colon[pl] == ' ' || colon[pl] == '\t'))
-				pl--;
-			if (parse_port(colon + 1, pl, &want) != 0 ||
-			    want != port)
-				continue;
-		}
-		return 1;
-	}
+	for (int i = 0; i < dc->n; i++)
+		if (dc->names[i] != NULL && dc_names_host(dc->names[i], host))
+			return 1;
 	return 0;
 }
 
@@ -154,144 +174,184 @@ enum product target_product(const char *host, unsigned port,
 		return PRODUCT_NONE;
 	if (strcasecmp(host, CLOUD_HOST) == 0)
 		return PRODUCT_CLOUD;
-	if (dc_match(host, port, dc))
+	(void)port;	/* a declaration names a host on every port */
+	if (dc_match(host, dc))
 		return PRODUCT_DATACENTER;
 	return PRODUCT_NONE;
 }
 
-/* Next path component of [*p, end): sets comp/len, advances *p. */
-static int next_comp(const char **p, const char *end, const char **comp,
-		     size_t *len)
+#define MAX_PARTS 64	/* more than any shape needs; a longer path fits none */
+#define MAX_PATH 4096	/* a URL's limit (target_from_url) */
+
+/* A path split into lowercase parts, each NUL-terminated, in order, in buf. */
+struct parts {
+	char buf[MAX_PATH + 1];
+	size_t used;		/* bytes of buf in use, the NULs included */
+	const char *p[MAX_PARTS];
+	size_t len[MAX_PARTS];
+	int n;			/* the parts, up to MAX_PARTS + 1 (too many) */
+};
+
+/* len without a final ".git" (any case) */
+static size_t strip_git(const char *s, size_t len)
 {
-	while (*p < end && **p == '/')
-		(*p)++;
-	if (*p >= end)
-		return 0;
-	*comp = *p;
-	while (*p < end && **p != '/')
-		(*p)++;
-	*len = (size_t)(*p - *comp);
-	return 1;
+	return len >= 4 && strncasecmp(s + len - 4, ".git", 4) == 0 ? len - 4 : len;
 }
 
-#define MAX_COMPS 16
+/*
+ * [path, end) -> parts: %XX decoded when decode is set (a person's URL),
+ * lowercased, empty parts dropped.  Refuses control bytes (and %00), and
+ * the parts that would name another place: ".", "..", the same with .git
+ * after them ("..git" is "." once .git is stripped), and ".git" alone.
+ */
+static int split_path(const char *path, const char *end, int decode,
+		      struct parts *ps)
+{
+	size_t o = 0, len = (size_t)(end - path), i = 0;
+
+	ps->n = 0;
+	while (i < len) {
+		size_t start = o, pl, sl;
+		const char *q;
+
+		while (i < len) {
+			int c = decode ? pct_next(path, len, &i) : (unsigned char)path[i++];
+
+			if (c == '/')
+				break;
+			if (c < 0x20 || c == 0x7f)
+				return TARGET_ERR_SYNTAX;
+			if (o + 1 >= sizeof(ps->buf))
+				return TARGET_ERR_TOO_LONG;
+			ps->buf[o++] = (char)tolower(c);
+		}
+		if ((pl = o - start) == 0)
+			continue;
+		q = ps->buf + start;
+		sl = strip_git(q, pl);
+		if (sl == 0 || (sl == 1 && q[0] == '.') ||
+		    (sl == 2 && q[0] == '.' && q[1] == '.'))
+			return TARGET_ERR_DOT;
+		ps->buf[o++] = '\0';
+		if (ps->n < MAX_PARTS) {
+			ps->p[ps->n] = q;
+			ps->len[ps->n] = pl;
+		}
+		if (ps->n <= MAX_PARTS)
+			ps->n++;
+	}
+	ps->used = o;
+	return TARGET_OK;
+}
+
+static int is_word(const struct parts *ps, int i, const char *w)
+{
+	return i < ps->n && ps->len[i] == strlen(w) && memcmp(ps->p[i], w, ps->len[i]) == 0;
+}
 
 /*
- * Fill account/repo/scope/level from a URL path.
- *   Cloud:          <workspace>/<repo>[.git][/anything]
- *   Data Center:    [context/]scm/<project>/<repo>.git      (http)
- *                   <project>/<repo>.git                    (ssh)
- *                   [context/]projects/<P>/repos/<r>/...    (web page)
- *                   [context/]users/<u>/repos/<r>/...       (personal: ~u)
+ * account from part a (none: the host), repository from part b (none:
+ * the account), account prefixed with prefix ("~" for users/USER).  A
+ * final .git is dropped from the repository, or from an account alone.
  */
-static int parse_path(const char *path, struct target *t)
+static int set_scope(struct target *t, const struct parts *ps, const char *prefix,
+		     int a, int b)
 {
-	const char *comps[MAX_COMPS];
-	size_t lens[MAX_COMPS];
-	const char *p, *end;
-	int n = 0, start = 0, r;
-	int want_scm = 0;
+	size_t pl = strlen(prefix), al, rl;
+
+	if (a < 0)
+		return TARGET_OK;
+	al = b < 0 ? strip_git(ps->p[a], ps->len[a]) : ps->len[a];
+	if (pl + al >= sizeof(t->account))
+		return TARGET_ERR_TOO_LONG;
+	memcpy(t->account, prefix, pl);
+	memcpy(t->account + pl, ps->p[a], al);
+	t->account[pl + al] = '\0';
+	t->level = LEVEL_ACCOUNT;
+	if (b < 0) {
+		memcpy(t->scope, t->account, pl + al + 1);
+		return TARGET_OK;
+	}
+	rl = strip_git(ps->p[b], ps->len[b]);
+	if (copy_str(t->repo, sizeof(t->repo), ps->p[b], rl) != 0 ||
+	    pl + al + 1 + rl >= sizeof(t->scope))
+		return TARGET_ERR_TOO_LONG;
+	memcpy(t->scope, t->account, pl + al);
+	t->scope[pl + al] = '/';
+	memcpy(t->scope + pl + al + 1, t->repo, rl + 1);
+	t->level = LEVEL_REPO;
+	return TARGET_OK;
+}
+
+/*
+ * The Data Center HTTPS shapes, at the first part where one starts (the
+ * shortest context): [CONTEXT/]scm[/PROJECT[/REPO]],
+ * [CONTEXT/]projects/PROJECT[/repos[/REPO[/...]]] and the same with
+ * users/USER (the project ~USER).  1 when one fits, *r the result.
+ */
+static int dc_http_shape(const struct parts *ps, struct target *t, int *r)
+{
+	for (int i = 0; i < ps->n; i++) {
+		int rest = ps->n - i - 1;	/* the parts after the word */
+
+		if (is_word(ps, i, "scm") && rest <= 2) {
+			*r = set_scope(t, ps, "", rest >= 1 ? i + 1 : -1,
+				       rest == 2 ? i + 2 : -1);
+			return 1;
+		}
+		if ((is_word(ps, i, "projects") || is_word(ps, i, "users")) &&
+		    (rest == 1 || (rest >= 2 && is_word(ps, i + 2, "repos")))) {
+			*r = set_scope(t, ps, ps->p[i][0] == 'u' ? "~" : "", i + 1,
+				       rest >= 3 ? i + 3 : -1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * account/repo/scope/level of a URL path, by the shapes in target.h.  A
+ * path that fits none is refused when a person gave it (person set), and
+ * kept whole as an exact scope when git sent it: never cut short, never
+ * widened.
+ */
+static int parse_path(const char *path, int decode, int person, struct target *t)
+{
+	struct parts ps;
+	const char *end;
+	int r = TARGET_OK, fits = 0;
 
 	t->account[0] = t->repo[0] = t->scope[0] = '\0';
 	t->level = LEVEL_HOST;
+	t->exact = 0;
 	if (path == NULL)
 		return TARGET_OK;
-	p = path;
-	end = path + strlen(path);
-	/* a query or fragment is not part of the path */
-	for (const char *q = path; q < end; q++)
-		if (*q == '?' || *q == '#') {
-			end = q;
-			break;
-		}
-	while (n < MAX_COMPS && next_comp(&p, end, &comps[n], &lens[n])) {
-		/* "." and ".." would make scopes that name other places */
-		if ((lens[n] == 1 && comps[n][0] == '.') ||
-		    (lens[n] == 2 && comps[n][0] == '.' && comps[n][1] == '.'))
-			return TARGET_ERR_SYNTAX;
-		n++;
-	}
-
-	if (t->product == PRODUCT_DATACENTER) {
-		want_scm = strcmp(t->protocol, "ssh") != 0;
-		for (int i = 0; i < n; i++) {
-			if (lens[i] == 3 && strncasecmp(comps[i], "scm", 3) == 0) {
-				start = i + 1;
-				want_scm = 0;
-				break;
-			}
-			if (i + 2 < n && lens[i + 2] == 5 &&
-			    strncasecmp(comps[i + 2], "repos", 5) == 0 &&
-			    ((lens[i] == 8 &&
-			      strncasecmp(comps[i], "projects", 8) == 0) ||
-			     (lens[i] == 5 &&
-			      strncasecmp(comps[i], "users", 5) == 0))) {
-				char acct[256];
-				int users = comps[i][0] == 'u' || comps[i][0] == 'U';
-
-				if (lens[i + 1] + 2 > sizeof(acct))
-					return TARGET_ERR_TOO_LONG;
-				acct[0] = '~';
-				memcpy(acct + users, comps[i + 1], lens[i + 1]);
-				if ((r = copy_lower(t->account, sizeof(t->account),
-						    acct, lens[i + 1] + (size_t)users)) != 0)
-					return r;
-				t->level = LEVEL_ACCOUNT;
-				if (i + 3 < n) {
-					if ((r = copy_lower(t->repo, sizeof(t->repo),
-							    comps[i + 3], lens[i + 3])) != 0)
-						return r;
-					t->level = LEVEL_REPO;
-				}
-				goto scope;
-			}
-			if (lens[i] == 8 && strncasecmp(comps[i], "projects", 8) == 0 &&
-			    i + 1 < n) {
-				if ((r = copy_lower(t->account, sizeof(t->account),
-						    comps[i + 1], lens[i + 1])) != 0)
-					return r;
-				t->level = LEVEL_ACCOUNT;
-				goto scope;
-			}
-		}
-		if (want_scm)	/* an http path without /scm/ names no repository */
-			return TARGET_OK;
-	}
-	if (start < n) {
-		if ((r = copy_lower(t->account, sizeof(t->account), comps[start],
-				    lens[start])) != 0)
-			return r;
-		t->level = LEVEL_ACCOUNT;
-	}
-	if (start + 1 < n) {
-		size_t len = lens[start + 1];
-
-		if (len > 4 && strncasecmp(comps[start + 1] + len - 4, ".git", 4) == 0)
-			len -= 4;
-		if ((r = copy_lower(t->repo, sizeof(t->repo), comps[start + 1],
-				    len)) != 0)
-			return r;
-		t->level = LEVEL_REPO;
-	}
-	/* "acme.git" alone is not a repository */
-scope:
-	if (t->level == LEVEL_ACCOUNT) {
-		size_t len = strlen(t->account);
-
-		if (len > 4 && strcmp(t->account + len - 4, ".git") == 0)
-			t->account[len - 4] = '\0';
-		return copy_str(t->scope, sizeof(t->scope), t->account,
-				strlen(t->account)) == 0 ? TARGET_OK : TARGET_ERR_TOO_LONG;
-	}
-	if (t->level == LEVEL_REPO) {
-		size_t a = strlen(t->account), b = strlen(t->repo);
-
-		if (a + 1 + b >= sizeof(t->scope))
-			return TARGET_ERR_TOO_LONG;
-		memcpy(t->scope, t->account, a);
-		t->scope[a] = '/';
-		memcpy(t->scope + a + 1, t->repo, b + 1);
-	}
+	end = path + strcspn(path, "?#");	/* not part of the path */
+	if ((size_t)(end - path) > MAX_PATH)
+		return TARGET_ERR_TOO_LONG;
+	if ((r = split_path(path, end, decode, &ps)) != TARGET_OK || ps.n == 0)
+		return r;
+	if (ps.n > MAX_PARTS)
+		fits = 0;
+	else if (t->product == PRODUCT_DATACENTER && strcmp(t->protocol, "ssh") != 0)
+		fits = dc_http_shape(&ps, t, &r);
+	else if ((fits = ps.n <= 2))	/* Cloud, Data Center over SSH */
+		r = set_scope(t, &ps, "", 0, ps.n == 2 ? 1 : -1);
+	if (fits)
+		return r;
+	t->account[0] = t->repo[0] = t->scope[0] = '\0';
+	if (person)
+		return TARGET_ERR_SHAPE;
+	/* "/" + the parts, one '/' between them */
+	if (ps.used + 1 > sizeof(t->scope))
+		return TARGET_ERR_TOO_LONG;
+	t->scope[0] = '/';
+	for (size_t i = 0; i < ps.used; i++)
+		t->scope[i + 1] = ps.buf[i] ? ps.buf[i] : '/';
+	t->scope[ps.used] = '\0';	/* over the last part's '/' */
+	memcpy(t->account, t->scope, ps.used + 1);
+	t->level = LEVEL_ACCOUNT;
+	t->exact = 1;
 	return TARGET_OK;
 }
 
@@ -317,11 +377,12 @@ int target_from_parts(const char *protocol, const char *hostport,
 	out->product = target_product(out->host, out->port, dc);
 	if (out->product == PRODUCT_NONE)
 		return TARGET_OK;
-	return parse_path(path, out);
+	return parse_path(path, 0, 0, out);
 }
 
-int target_from_url(const char *url, const struct dc_hosts *dc,
-		    struct target *out)
+/* A person's URL; a bare host[/path] is taken as protocol bare. */
+static int from_url(const char *url, const char *bare,
+		    const struct dc_hosts *dc, struct target *out)
 {
 	const char *p = url, *auth, *at, *slash, *colon;
 	const char *path;
@@ -371,7 +432,7 @@ int target_from_url(const char *url, const struct dc_hosts *dc,
 			scp = 1;
 			memcpy(out->protocol, "ssh", 4);
 		} else {
-			memcpy(out->protocol, "https", 6);
+			memcpy(out->protocol, bare, strlen(bare) + 1);
 		}
 	}
 	auth = p;
@@ -406,19 +467,76 @@ int target_from_url(const char *url, const struct dc_hosts *dc,
 	out->product = target_product(out->host, out->port, dc);
 	if (out->product == PRODUCT_NONE)
 		return TARGET_OK;
-	return parse_path(path, out);
+	return parse_path(path, 1, 1, out);
+}
+
+int target_from_url(const char *url, const struct dc_hosts *dc,
+		    struct target *out)
+{
+	return from_url(url, "https", dc, out);
+}
+
+int target_from_ssh_url(const char *url, const struct dc_hosts *dc,
+			struct target *out)
+{
+	return from_url(url, "ssh", dc, out);
 }
 
 const char *target_describe(const struct target *t, char *buf, unsigned len)
 {
+	/* an exact scope starts with its own '/' */
+	const char *sep = t->scope[0] && t->scope[0] != '/' ? "/" : "";
 	int n;
 
 	if (t->port)
-		n = snprintf(buf, len, "%s:%u%s%s", t->host, t->port,
-			     t->scope[0] ? "/" : "", t->scope);
+		n = snprintf(buf, len, "%s:%u%s%s", t->host, t->port, sep, t->scope);
 	else
-		n = snprintf(buf, len, "%s%s%s", t->host,
-			     t->scope[0] ? "/" : "", t->scope);
+		n = snprintf(buf, len, "%s%s%s", t->host, sep, t->scope);
+	if (n < 0 || (unsigned)n >= len) {
+		if (len > 0)
+			buf[0] = '\0';
+	}
+	return buf;
+}
+
+const char *target_shape_hint(const struct target *t, char *buf, unsigned len)
+{
+	char h[300];
+	int n;
+
+	if (strchr(t->host, ':') != NULL)
+		n = t->port ? snprintf(h, sizeof(h), "[%s]:%u", t->host, t->port) :
+			      snprintf(h, sizeof(h), "[%s]", t->host);
+	else
+		n = t->port ? snprintf(h, sizeof(h), "%s:%u", t->host, t->port) :
+			      snprintf(h, sizeof(h), "%s", t->host);
+	if (n < 0 || (size_t)n >= sizeof(h))
+		h[0] = '\0';
+	if (t->product == PRODUCT_CLOUD && strcmp(t->protocol, "ssh") == 0 && !t->port)
+		n = snprintf(buf, len, "the URL path fits no Bitbucket Cloud shape; "
+			     "use git@%s:WORKSPACE/ for a workspace or "
+			     "git@%s:WORKSPACE/REPO.git for a repository", h, h);
+	else if (t->product == PRODUCT_CLOUD)
+		n = snprintf(buf, len, "the URL path fits no Bitbucket Cloud shape; "
+			     "use %s://%s%s/WORKSPACE/ for a workspace or "
+			     "%s://%s%s/WORKSPACE/REPO.git for a repository",
+			     t->protocol, strcmp(t->protocol, "ssh") ? "" : "git@", h,
+			     t->protocol, strcmp(t->protocol, "ssh") ? "" : "git@", h);
+	else if (strcmp(t->protocol, "ssh") == 0)
+		n = snprintf(buf, len, "the URL path fits no Bitbucket Data Center "
+			     "shape over SSH; use ssh://git@%s/PROJECT/ for a project, "
+			     "ssh://git@%s/PROJECT/REPO.git for a repository or "
+			     "ssh://git@%s/~USER/REPO.git for a personal one (over "
+			     "SSH there is no scm/ and no context path)", h, h, h);
+	else
+		n = snprintf(buf, len, "the URL path fits no Bitbucket Data Center "
+			     "shape; use %s://%s/scm/PROJECT/ for a project, "
+			     "%s://%s/scm/PROJECT/REPO.git for a repository or "
+			     "%s://%s/scm/~USER/REPO.git for a personal one (a "
+			     "context path goes before scm/, as in "
+			     "%s://%s/bitbucket/scm/PROJECT/; a web page's URL under "
+			     "projects/ or users/ works too)", t->protocol, h,
+			     t->protocol, h, t->protocol, h, t->protocol, h);
 	if (n < 0 || (unsigned)n >= len) {
 		if (len > 0)
 			buf[0] = '\0';
@@ -435,6 +553,8 @@ const char *target_strerror(int err)
 	case TARGET_ERR_BAD_PORT: return "invalid port";
 	case TARGET_ERR_NO_HOST: return "no host in URL";
 	case TARGET_ERR_SCHEME: return "unsupported scheme (use https://, http:// or ssh://)";
+	case TARGET_ERR_DOT: return "a path part is '.' or '..', with or without .git";
+	case TARGET_ERR_SHAPE: return "the path fits no Bitbucket URL shape";
 	}
 	return "unknown error";
 }

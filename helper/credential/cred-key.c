@@ -68,7 +68,9 @@ int key_scope_target(struct gcb_call *call, const struct cred_verb *v,
 					"ssh://git@HOST:7999/PROJECT/), not an "
 					"http(s) URL");
 	cfg = cred_config(call);
-	if ((r = target_from_url(url, &cfg->dc, t)) != TARGET_OK) {
+	/* a bare host[/path] is SSH; a path that fits no shape is refused below */
+	if ((r = target_from_ssh_url(url, &cfg->dc, t)) != TARGET_OK &&
+	    r != TARGET_ERR_SHAPE) {
 		snprintf(why, sizeof(why), "cannot read the --scope URL (%s); give "
 			 "an SSH URL such as git@bitbucket.org:WORKSPACE/",
 			 target_strerror(r));
@@ -79,6 +81,12 @@ int key_scope_target(struct gcb_call *call, const struct cred_verb *v,
 	if (t->username[0] && strcmp(t->username, "git") != 0) {
 		msg_error("the SSH user for Bitbucket is always 'git', not '%.64s'; "
 			  "write the --scope URL as git@%s...", t->username, t->host);
+		return EXIT_USAGE;
+	}
+	if (r == TARGET_ERR_SHAPE) {
+		char hint[1000];
+
+		msg_error("%s", target_shape_hint(t, hint, sizeof(hint)));
 		return EXIT_USAGE;
 	}
 	memcpy(t->protocol, "ssh", sizeof("ssh"));

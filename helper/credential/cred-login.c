@@ -138,7 +138,9 @@ static int url_target(struct gcb_call *call, const struct cred_verb *v,
 			  "never from the command line)");
 		return EXIT_USAGE;
 	}
-	if ((r = target_from_url(url, &cfg->dc, t)) != TARGET_OK) {
+	/* a path that fits no shape is refused below, after the host and the scheme */
+	if ((r = target_from_url(url, &cfg->dc, t)) != TARGET_OK &&
+	    r != TARGET_ERR_SHAPE) {
 		char why[160];
 
 		snprintf(why, sizeof(why), "cannot read the URL (%s); give a "
@@ -153,6 +155,10 @@ static int url_target(struct gcb_call *call, const struct cred_verb *v,
 			  "https URL of the same host, account or repository (SSH "
 			  "keys are managed with '%s key')",
 			  target_describe(t, where, sizeof(where)), msg_prog());
+		return EXIT_USAGE;
+	}
+	if (r == TARGET_ERR_SHAPE) {
+		msg_error("%s", target_shape_hint(t, where, sizeof(where)));
 		return EXIT_USAGE;
 	}
 	if (dc_path_unclear(t, url)) {
