@@ -5,7 +5,9 @@
  * To see the wipe, this test puts a spy in front of free(): when the one
  * block a case watches is handed back, the spy records whether every byte
  * the buffer owned was zero at that moment (the block is still valid
- * then), and passes it on to the real free() (libc's, or ASan's).
+ * then).  Plain builds define free() here and pass each block on to
+ * libc's; under ASan, whose allocator a free() of our own cannot front,
+ * the spy is ASan's free hook (__sanitizer_install_malloc_and_free_hooks).
  */
 #include <dlfcn.h>
 #include <stdint.h>
@@ -20,13 +22,10 @@ static void *watched;		/* the block the current case watches */
 static size_t watched_len;	/* the bytes that must be zero */
 static int watched_freed, watched_zero;
 
-void free(void *p)
+static void spy(const volatile void *p)
 {
-	static void (*real_free)(void *);
-	static int resolving;
-
 	if (p != NULL && p == watched) {
-		const unsigned char *b = p;
+		const volatile unsigned char *b = p;
 
 		watched_freed = 1;
 		watched_zero = 1;
@@ -35,6 +34,37 @@ void free(void *p)
 				watched_zero = 0;
 		watched = NULL;
 	}
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+/* libasan's public API; GCC 12 ships no header for it (LLVM's allocator_interface.h) */
+int __sanitizer_install_malloc_and_free_hooks(
+	void (*malloc_hook)(const volatile void *, size_t),
+	void (*free_hook)(const volatile void *));
+
+static void on_malloc(const volatile void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+}
+
+/* both hooks must be given, or ASan installs neither */
+static void install_spy(void)
+{
+	if (__sanitizer_install_malloc_and_free_hooks(on_malloc, spy) == 0)
+		abort();
+}
+#else
+static void install_spy(void)
+{
+}
+
+void free(void *p)
+{
+	static void (*real_free)(void *);
+	static int resolving;
+
+	spy(p);
 	if (real_free == NULL) {
 		if (resolving)
 			return;	/* dlsym() freeing while we look free() up: leak it */
@@ -45,6 +75,41 @@ void free(void *p)
 			return;
 	}
 	real_free(p);
+}
+#endif
+
+/*
+ * Is the spy in place?  Under valgrind, which replaces free() in the
+ * program too, it is not: the wipe cases then say SKIP instead of failing.
+ */
+static int spy_works;
+
+static void probe_spy(void)
+{
+	char *p = malloc(8);
+
+	if (p == NULL)
+		abort();
+	memset(p, 0, 8);
+	watched = p;
+	watched_len = 8;
+	watched_freed = 0;
+	free(p);
+	spy_works = watched_freed;
+	watched = NULL;
+}
+
+/* A case that needs the spy. */
+static void report_wipe(int ok, const char *name)
+{
+	char buf[200];
+
+	if (spy_works) {
+		report(ok, name);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s # SKIP free() is not observable here", name);
+	report(1, buf);
 }
 
 static void watch(const struct sbuf *sb)
@@ -115,8 +180,8 @@ static void test_wipe_on_grow(void)
 	watch(&sb);
 	while (sb.buf == old && ok)
 		ok = sbuf_add(&sb, chunk, sizeof(chunk)) == 0;
-	report(ok && watched_freed && watched_zero,
-	       "growing wipes the old block before it is freed");
+	report_wipe(ok && watched_freed && watched_zero,
+		    "growing wipes the old block before it is freed");
 	ok = sb.len % sizeof(chunk) == 0;
 	for (size_t i = 0; i < sb.len && ok; i++)
 		ok = sb.buf[i] == 's';
@@ -143,16 +208,17 @@ static void test_wipe_on_reset_and_free(void)
 		abort();
 	watch(&sb);
 	sbuf_free(&sb);
-	report(watched_freed && watched_zero, "free wipes the whole block before freeing it");
+	report_wipe(watched_freed && watched_zero, "free wipes the whole block before freeing it");
 
 	if (sbuf_addstr(&sb, "moved") != 0 || sbuf_addstr(&other, "replaced") != 0)
 		abort();
 	p = sb.buf;
 	watch(&other);
 	sbuf_move(&other, &sb);
-	report(watched_freed && watched_zero && other.buf == p &&
+	report(other.buf == p &&
 	       strcmp(other.buf, "moved") == 0 && sb.buf == NULL && sb.len == 0 &&
-	       sb.cap == 0, "move wipes and frees the target's block and empties the source");
+	       sb.cap == 0, "move hands the source's block to the target and empties the source");
+	report_wipe(watched_freed && watched_zero, "move wipes and frees the target's old block");
 	sbuf_free(&other);
 
 	if ((s = strdup("hunter2")) == NULL)
@@ -163,12 +229,14 @@ static void test_wipe_on_reset_and_free(void)
 	free_wiped(s);
 	free_wiped(NULL);
 	wipe(NULL, 5);
-	report(watched_freed && watched_zero,
-	       "free_wiped wipes a string before freeing it; NULL is fine");
+	report_wipe(watched_freed && watched_zero,
+		    "free_wiped wipes a string before freeing it; NULL is fine");
 }
 
 int main(void)
 {
+	install_spy();
+	probe_spy();
 	test_add();
 	test_max();
 	test_wipe_on_grow();
