@@ -277,6 +277,9 @@ test_expect_success 'git-bitbucket-ssh: a deep path is looked up whole, never as
 	"$prog" key import --scope ssh://git@$DC:7999/a/b.git ab ec.pem >/dev/null &&
 	test_must_fail_code 255 git-bitbucket-ssh -p 7999 git@$DC "git-upload-pack '\''a/b/c/d.git'\''" </dev/null >out 2>err &&
 	test_grep "^git-bitbucket-ssh: no SSH key for $DC in the keyring (tried scopes '\''/a/b/c/d.git'\'' and the whole host)" err &&
+	test_grep "key import --scope ssh://git@$DC:7999/ NAME FILE" err &&
+	url=$(sed -n "s/.*key generate --scope \([^ ]*\) NAME.*/\1/p" err) &&
+	test "$url" = "ssh://git@$DC:7999/" &&
 	"$prog" key remove ab >/dev/null &&
 	test "$(count)" = 0
 '
