@@ -10,7 +10,8 @@
 
 set -u
 
-build_pkgs="libsecret-1-dev libssh2-1-dev libssl-dev pkg-config gcc make
+# libkeyutils-dev: the file store's key cache (runtime: libkeyutils1)
+build_pkgs="libsecret-1-dev libssh2-1-dev libssl-dev libkeyutils-dev pkg-config gcc make
 asciidoc-base xmlto docbook-xsl"
 # dbus-bin: dbus-send (t/lib-keyring.sh); bsdutils: script; util-linux:
 # setsid; openssl and python3: used by some test scripts; dpkg-dev,
