@@ -3,14 +3,18 @@
  * libFuzzer (gcc, `make units`): feeds each file named on the command line,
  * or each file in each directory named, to LLVMFuzzerTestOneInput() once,
  * in name order, and prints "replayed N inputs".  A broken invariant or a
- * sanitizer report aborts, naming the input on stderr first.
+ * sanitizer report aborts, naming the input on stderr first.  An input
+ * that runs longer than GCB_FUZZ_TIMEOUT seconds (10; libFuzzer's -timeout
+ * in `make fuzz`) fails too: a parser that hangs is a finding.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 
@@ -18,6 +22,20 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static long count;
+static const char *current;
+static unsigned timeout_seconds = 10;
+
+static void on_alarm(int sig)
+{
+	static const char a[] = "replay: ", b[] = ": still running after the time limit "
+		"(GCB_FUZZ_TIMEOUT); a hang is a finding\n";
+
+	(void)sig;
+	if (write(2, a, sizeof(a) - 1) < 0 || write(2, current, strlen(current)) < 0 ||
+	    write(2, b, sizeof(b) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
 
 static int replay_file(const char *path)
 {
@@ -62,7 +80,10 @@ static int replay_file(const char *path)
 			memcpy(exact, buf, len);
 		free(buf);
 		fprintf(stderr, "replay: %s\n", path);
+		current = path;
+		alarm(timeout_seconds);
 		LLVMFuzzerTestOneInput(exact, len);
+		alarm(0);
 		free(exact);
 	}
 	count++;
@@ -122,6 +143,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s FILE-OR-DIRECTORY...\n", argv[0]);
 		return 2;
 	}
+	if (getenv("GCB_FUZZ_TIMEOUT") != NULL) {
+		char *end;
+		unsigned long t = strtoul(getenv("GCB_FUZZ_TIMEOUT"), &end, 10);
+
+		if (*end != '\0' || t == 0 || t > 86400) {
+			fprintf(stderr, "replay: GCB_FUZZ_TIMEOUT must be 1..86400 seconds\n");
+			return 2;
+		}
+		timeout_seconds = (unsigned)t;
+	}
+	signal(SIGALRM, on_alarm);
 	if (LLVMFuzzerInitialize != NULL)
 		LLVMFuzzerInitialize(&argc, &argv);
 	for (int i = 1; i < argc; i++) {
