@@ -6,7 +6,9 @@
  * Invariants, from target.h and the comments in target.c: a scope never
  * names another place ("." or ".." as account or repository, a '/' inside
  * one), it is "", "account" or "account/repo" as its level says, and the
- * host is lowercase.
+ * host is lowercase.  A path git sent that fits no shape is kept whole as
+ * an exact scope: "/path", the same in account, level ACCOUNT, one '/'
+ * between parts.
  */
 #include <ctype.h>
 
@@ -18,11 +20,16 @@ static void check(const struct target *t)
 	char buf[1200], small[9];
 	size_t al = strlen(t->account);
 
+	for (const char *p = t->host; *p; p++)
+		FUZZ_CHECK(!isupper((unsigned char)*p));
+	if (t->exact) {
+		FUZZ_CHECK(t->scope[0] == '/' && strcmp(t->account, t->scope) == 0);
+		FUZZ_CHECK(t->level == LEVEL_ACCOUNT && strstr(t->scope, "//") == NULL);
+		goto describe;
+	}
 	FUZZ_CHECK(strcmp(t->account, ".") != 0 && strcmp(t->account, "..") != 0);
 	FUZZ_CHECK(strcmp(t->repo, ".") != 0 && strcmp(t->repo, "..") != 0);
 	FUZZ_CHECK(strchr(t->account, '/') == NULL && strchr(t->repo, '/') == NULL);
-	for (const char *p = t->host; *p; p++)
-		FUZZ_CHECK(!isupper((unsigned char)*p));
 	switch (t->level) {
 	case LEVEL_HOST:
 		FUZZ_CHECK(t->scope[0] == '\0');
@@ -38,6 +45,7 @@ static void check(const struct target *t)
 	default:
 		FUZZ_CHECK(0);
 	}
+describe:
 	target_describe(t, buf, sizeof(buf));
 	target_describe(t, small, sizeof(small));
 	FUZZ_CHECK(strlen(small) < sizeof(small));
@@ -64,6 +72,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(&t);
 		memset(&t, 0, sizeof(t));
 		if (target_from_url(url, NULL, &t) == TARGET_OK)
+			check(&t);
+		memset(&t, 0, sizeof(t));
+		if (target_from_ssh_url(url, &dc, &t) == TARGET_OK)
 			check(&t);
 	}
 	if (proto != NULL && host != NULL) {
