@@ -7,11 +7,17 @@
  * path.  Checked at two fixed clocks: before and after the app password
  * removal date.  Invariants (rules.h): a refusal has a one-line message
  * and no kind, an acceptance a kind; neither message nor warning holds
- * the secret or the username.
+ * the secret or the username; a --repos regex (at most 511 bytes) is
+ * checked and matched in under REGEX_CPU_SECONDS of CPU time (CPU, not
+ * wall time, so a loaded machine does not change the verdict).
  */
+#include <time.h>
+
 #include "fuzz.h"
 #include "bitbucket/rules.h"
 #include "bitbucket/target.h"
+
+#define REGEX_CPU_SECONDS 0.5
 
 static const char *url;	/* the message may name the host: it is no leak */
 
@@ -81,6 +87,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)rules_check_expiry(exp, clocks[0], &res);
 	(void)rules_date(exp, date, sizeof(date));
 	if (regex != NULL) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 		memset(&res, 0, sizeof(res));
 		if (rules_repos_check(regex, &res) == 0) {
 			int m = rules_repos_match(regex, repo);
@@ -89,6 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			FUZZ_CHECK(res.message[0] != '\0');
 		}
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+		FUZZ_CHECK((double)(t1.tv_sec - t0.tv_sec) +
+			   (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 < REGEX_CPU_SECONDS);
 	}
 out:
 	free((char *)url);
