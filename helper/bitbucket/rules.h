@@ -53,6 +53,7 @@ enum {
 	RULE_ERR_EXPIRED = -14,		/* expiry has passed */
 	RULE_ERR_BAD_REGEX = -15,	/* --repos is not a valid POSIX ERE */
 	RULE_ERR_TOO_LONG = -16,	/* username or regex does not fit */
+	RULE_ERR_REGEX_COST = -17,	/* --repos would make regcomp() blow up */
 };
 
 struct rule_result {

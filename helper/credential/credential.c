@@ -39,12 +39,21 @@ static int set_str(char **dst, const char *v, size_t len)
 	return CRED_OK;
 }
 
-/* Percent-decode [s, s+len) into a fresh sbuf (like git does for URLs). */
+/*
+ * Percent-decode [s, s+len) into a fresh sbuf (like git does for URLs).
+ * A component that decodes to a line break or NUL is refused, as git
+ * refuses it ("url contains a newline in its ... component",
+ * CVE-2020-5260): it would split a key=value line when written back.
+ */
 static int url_decode(struct sbuf *out, const char *s, size_t len)
 {
 	sbuf_reset(out);
 	for (size_t i = 0; i < len;) {
-		if (sbuf_addch(out, pct_next(s, len, &i)) != 0)
+		int ch = pct_next(s, len, &i);
+
+		if (ch == '\n' || ch == '\r' || ch == '\0')
+			return CRED_ERR_URL;
+		if (sbuf_addch(out, ch) != 0)
 			return CRED_ERR_NOMEM;
 	}
 	return CRED_OK;

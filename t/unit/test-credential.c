@@ -150,6 +150,13 @@ static void test_url(void)
 
 	r = read_str("url=bitbucket.org/acme\n", &c);
 	report(r == CRED_ERR_URL, "read: url= without a scheme is an error");
+
+	/* git refuses these too (CVE-2020-5260): they would split a line */
+	report(read_str("url=https://bitbucket.org/acme%0ahost=evil.example/x.git\n", &c) == CRED_ERR_URL &&
+	       read_str("url=https://bitbucket.org%0a/acme\n", &c) == CRED_ERR_URL &&
+	       read_str("url=https://us%0der@bitbucket.org/acme\n", &c) == CRED_ERR_URL &&
+	       read_str("url=https://bitbucket.org/ac%00me\n", &c) == CRED_ERR_URL,
+	       "read: url= decoding to CR, LF or NUL in any part is refused");
 	credential_clear(&c);
 }
 

@@ -420,6 +420,38 @@ static void test_repos(void)
 		       "character; give one extended regular expression such as "
 		       "'acme/(widget|gadget)'"),
 		       "repos check: a line break is refused");
+		{
+			static const char *costly[] = {
+				"a+++++++++++++++++++", "acme/a++", "acme/.*+", "a{2}{3}",
+				"a{17}", "a{1,99999}", "(((((((a+)+)+)+)+)+)+)", "a{2}b{2}c{2}",
+			};
+			static const char *fine[] = {
+				"acme/.*", "acme/(widget|gadget)", "acme/[+*]+x", "a\\+\\+\\+",
+				"a{2}b{16}", "a+b+c+", "x[[:alpha:]]+",
+			};
+			int ok = 1;
+
+			for (size_t i = 0; i < sizeof(costly) / sizeof(costly[0]); i++) {
+				r = rules_repos_check(costly[i], &res);
+				if (r != RULE_ERR_REGEX_COST || strcmp(res.message,
+				    "the repository pattern repeats too much (a repetition "
+				    "right after another, more than 6 '+', or a count above "
+				    "{16}); write it like 'acme/(widget|gadget)'")) {
+					printf("# '%s' -> %d '%s'\n", costly[i], r, res.message);
+					ok = 0;
+				}
+			}
+			for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+				r = rules_repos_check(fine[i], &res);
+				if (r != 0) {
+					printf("# '%s' -> %d '%s'\n", fine[i], r, res.message);
+					ok = 0;
+				}
+			}
+			report(ok, "repos check: repetitions that make regcomp() blow up are refused, others pass");
+			report(rules_repos_match("a+++++++++++++++++++", "acme/a") == RULE_ERR_REGEX_COST,
+			       "repos match: a stored costly pattern never reaches regcomp()");
+		}
 	}
 }
 
