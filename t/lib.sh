@@ -270,6 +270,14 @@ $_gcb_body
 	return 0
 }
 
+# git_at_least MAJOR MINOR: the git on PATH is that version or newer
+# (scripts for what newer git sends skip themselves with the reason)
+git_at_least () {
+	local maj min
+	IFS=. read -r maj min _ <<<"$(git version | sed -n 's/^git version \([0-9][0-9.]*\).*/\1/p')"
+	[ "${maj:-0}" -gt "$1" ] || { [ "${maj:-0}" -eq "$1" ] && [ "${min:-0}" -ge "$2" ]; }
+}
+
 # A TCP port in 20000-60000 that nothing on this machine is using right
 # now (the servers retry with another one if the bind still fails).
 test_free_port () {

@@ -5,13 +5,6 @@ test_description='password_expiry_utc end to end through git credential approve 
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIRECTORY/lib-keyring.sh"
 
-# git_at_least MAJOR MINOR
-git_at_least () {
-	local maj min
-	IFS=. read -r maj min _ <<<"$(git version | sed -n 's/^git version \([0-9][0-9.]*\).*/\1/p')"
-	[ "${maj:-0}" -gt "$1" ] || { [ "${maj:-0}" -eq "$1" ] && [ "${min:-0}" -ge "$2" ]; }
-}
-
 if ! git_at_least 2 40; then
 	test_skip_all "$(git version): git passes password_expiry_utc between helpers from 2.40; t1000 covers the helper alone"
 fi

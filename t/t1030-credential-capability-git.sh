@@ -5,13 +5,6 @@ test_description='capability[] through real git (2.46 and later): what git offer
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIRECTORY/lib-keyring.sh"
 
-# git_at_least MAJOR MINOR
-git_at_least () {
-	local maj min
-	IFS=. read -r maj min _ <<<"$(git version | sed -n 's/^git version \([0-9][0-9.]*\).*/\1/p')"
-	[ "${maj:-0}" -gt "$1" ] || { [ "${maj:-0}" -eq "$1" ] && [ "${min:-0}" -ge "$2" ]; }
-}
-
 if ! git_at_least 2 46; then
 	test_skip_all "$(git version): git sends capability[] from 2.46; t1010 covers the protocol"
 fi

@@ -6,13 +6,6 @@ test_description='real git (2.46 and later) against a server that answers with t
 . "$TEST_DIRECTORY/lib-keyring.sh"
 . "$TEST_DIRECTORY/lib-httpd.sh"
 
-# git_at_least MAJOR MINOR
-git_at_least () {
-	local maj min
-	IFS=. read -r maj min _ <<<"$(git version | sed -n 's/^git version \([0-9][0-9.]*\).*/\1/p')"
-	[ "${maj:-0}" -gt "$1" ] || { [ "${maj:-0}" -eq "$1" ] && [ "${min:-0}" -ge "$2" ]; }
-}
-
 if ! git_at_least 2 46; then
 	test_skip_all "$(git version): git sends the server's realm (wwwauth[]) from 2.41 and hands a helper's state[] back to store from 2.46; t1010 covers the protocol"
 fi
