@@ -386,13 +386,116 @@ static int repo_format(struct repo *repo)
 	return r;
 }
 
+/* GIT_DIR set: that directory, or the one its .git file names */
+static int from_git_dir_env(struct repo *repo, const char *gd, const char *cwd,
+			    char **common)
+{
+	char *gitdir = NULL, *pc = NULL;
+	struct stat st;
+	int r;
+
+	if (*gd == '\0')
+		return GITCONFIG_ERR_ENV;
+	if (stat(gd, &st) != 0)
+		return GITCONFIG_ERR_REPO;
+	if (S_ISREG(st.st_mode)) {
+		if ((r = read_gitfile(gd, &gitdir)) != GITCONFIG_OK)
+			return r;
+	} else if ((gitdir = strdup(gd)) == NULL) {
+		return GITCONFIG_ERR_NOMEM;
+	}
+	r = GITCONFIG_ERR_REPO;
+	if (git_directory(gitdir, common) != 1 ||
+	    (repo->real = realpath(gitdir, NULL)) == NULL)
+		goto out;
+	r = GITCONFIG_ERR_NOMEM;
+	if (!S_ISREG(st.st_mode) && gd[0] != '/' &&
+	    ((pc = pwd_cwd(cwd)) == NULL ||
+	     (repo->alt[0] = gcfg_cat3(pc, "/", gd)) == NULL))
+		goto out;
+	repo->gitdir = gitdir;
+	gitdir = NULL;
+	r = GITCONFIG_OK;
+out:
+	free(gitdir);
+	free(pc);
+	return r;
+}
+
+/*
+ * One level of git's walk up: DIR/.git.  *found is 1 when it is the
+ * repository (repo filled in), 0 when this level has none.
+ */
+static int at_level(struct repo *repo, const char *dir, const char *cwd,
+		    char **common, int *found)
+{
+	char *p, *gitdir = NULL, *pc = NULL;
+	struct stat st;
+	int r, g;
+
+	*found = 0;
+	if ((p = gcfg_cat3(strcmp(dir, "/") ? dir : "", "/", ".git")) == NULL)
+		return GITCONFIG_ERR_NOMEM;
+	if (stat(p, &st) != 0) {
+		r = errno == ENOENT || errno == ENOTDIR ? GITCONFIG_OK : GITCONFIG_ERR_REPO;
+		free(p);
+		if (r != GITCONFIG_OK)
+			return r;
+		/* a bare repository, or inside a git directory: left to git
+		 * (safe.bareRepository, and git versions differ here) */
+		g = git_directory(dir, common);
+		free(*common);
+		*common = NULL;
+		return g != 0 ? GITCONFIG_ERR_REPO : GITCONFIG_OK;
+	}
+	if (S_ISREG(st.st_mode)) {
+		/* a worktree or submodule: .git names the git directory */
+		if ((r = read_gitfile(p, &gitdir)) != GITCONFIG_OK)
+			goto out;
+		r = GITCONFIG_ERR_REPO;
+		if (git_directory(gitdir, common) != 1 ||
+		    !owned(p) || !owned(dir) || !owned(gitdir))
+			goto out;
+		r = GITCONFIG_ERR_NOMEM;
+		if ((repo->real = strdup(gitdir)) == NULL)
+			goto out;
+	} else {
+		r = GITCONFIG_ERR_REPO;
+		if (!S_ISDIR(st.st_mode) || git_directory(p, common) != 1 ||
+		    !owned(dir) || !owned(p))
+			goto out;
+		gitdir = p;
+		p = NULL;
+		if ((repo->real = realpath(gitdir, NULL)) == NULL)
+			goto out;
+		/* git uses ".git" relative to the top; made absolute with
+		 * $PWD when that is the top */
+		r = GITCONFIG_ERR_NOMEM;
+		if ((repo->alt[0] = strdup(gitdir)) == NULL)
+			goto out;
+		if (strcmp(dir, cwd) == 0 &&
+		    ((pc = pwd_cwd(cwd)) == NULL ||
+		     (repo->alt[1] = gcfg_cat3(pc, "/", ".git")) == NULL))
+			goto out;
+	}
+	repo->gitdir = gitdir;
+	gitdir = NULL;
+	*found = 1;
+	r = GITCONFIG_OK;
+out:
+	free(p);
+	free(gitdir);
+	free(pc);
+	return r;
+}
+
 static int discover(struct repo *repo)
 {
 	char cwd[PATH_MAX];
 	const char *gd = getenv("GIT_DIR");
-	char *dir = NULL, *p = NULL, *common = NULL, *gitdir = NULL, *pc = NULL;
-	long ceil;
-	int r, g;
+	char *dir = NULL, *common = NULL;
+	long ceil, off;
+	int r, found = 0;
 	struct stat st;
 	dev_t dev;
 
@@ -403,103 +506,23 @@ static int discover(struct repo *repo)
 	if (getcwd(cwd, sizeof(cwd)) == NULL || cwd[0] != '/')
 		return GITCONFIG_ERR_REPO;
 	if (gd != NULL) {
-		/* GIT_DIR: that directory (or the one its .git file names) */
-		if (*gd == '\0')
-			return GITCONFIG_ERR_ENV;
-		if (stat(gd, &st) != 0)
-			return GITCONFIG_ERR_REPO;
-		if (S_ISREG(st.st_mode)) {
-			if ((r = read_gitfile(gd, &gitdir)) != GITCONFIG_OK)
-				return r;
-		} else if ((gitdir = strdup(gd)) == NULL) {
-			return GITCONFIG_ERR_NOMEM;
-		}
-		if (git_directory(gitdir, &common) != 1) {
-			r = GITCONFIG_ERR_REPO;
-			goto out;
-		}
-		r = GITCONFIG_ERR_NOMEM;
-		if ((repo->real = realpath(gitdir, NULL)) == NULL) {
-			r = GITCONFIG_ERR_REPO;
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode) && gd[0] != '/') {
-			if ((pc = pwd_cwd(cwd)) == NULL ||
-			    (repo->alt[0] = gcfg_cat3(pc, "/", gd)) == NULL)
-				goto out;
-		}
-		repo->gitdir = gitdir;
-		gitdir = NULL;
-		goto found;
+		r = from_git_dir_env(repo, gd, cwd, &common);
+		found = r == GITCONFIG_OK;
+		goto done;
 	}
-
 	if ((r = ceiling_length(cwd, &ceil)) != 0)
 		return r;
 	if (stat(cwd, &st) != 0)
 		return GITCONFIG_ERR_REPO;
 	dev = st.st_dev;
-	r = GITCONFIG_ERR_NOMEM;
 	if ((dir = strdup(cwd)) == NULL)
-		goto out;
+		return GITCONFIG_ERR_NOMEM;
 	for (;;) {
-		long off = (long)strlen(dir);
-
-		free(p);
-		if ((p = gcfg_cat3(strcmp(dir, "/") ? dir : "", "/", ".git")) == NULL)
-			goto out;
-		if (stat(p, &st) == 0) {
-			if (S_ISREG(st.st_mode)) {
-				/* a worktree or submodule: .git names the git directory */
-				if ((r = read_gitfile(p, &gitdir)) != GITCONFIG_OK)
-					goto out;
-				r = GITCONFIG_ERR_REPO;
-				if (git_directory(gitdir, &common) != 1 ||
-				    !owned(p) || !owned(dir) || !owned(gitdir))
-					goto out;
-				if ((repo->real = strdup(gitdir)) == NULL) {
-					r = GITCONFIG_ERR_NOMEM;
-					goto out;
-				}
-			} else {
-				r = GITCONFIG_ERR_REPO;
-				if (!S_ISDIR(st.st_mode) || git_directory(p, &common) != 1 ||
-				    !owned(dir) || !owned(p))
-					goto out;
-				gitdir = p;
-				p = NULL;
-				r = GITCONFIG_ERR_NOMEM;
-				if ((repo->real = realpath(gitdir, NULL)) == NULL) {
-					r = GITCONFIG_ERR_REPO;
-					goto out;
-				}
-				/* git uses ".git" relative to the top; made
-				 * absolute with $PWD when that is the top */
-				if ((repo->alt[0] = strdup(gitdir)) == NULL)
-					goto out;
-				if (strcmp(dir, cwd) == 0) {
-					if ((pc = pwd_cwd(cwd)) == NULL ||
-					    (repo->alt[1] = gcfg_cat3(pc, "/", ".git")) == NULL)
-						goto out;
-				}
-			}
-			repo->gitdir = gitdir;
-			gitdir = NULL;
-			goto found;
-		} else if (errno != ENOENT && errno != ENOTDIR) {
-			r = GITCONFIG_ERR_REPO;
-			goto out;
-		}
-		/* a bare repository, or inside a git directory: left to git
-		 * (safe.bareRepository, and git versions differ here) */
-		g = git_directory(dir, &common);
-		free(common);
-		common = NULL;
-		if (g != 0) {
-			r = GITCONFIG_ERR_REPO;
-			goto out;
-		}
+		if ((r = at_level(repo, dir, cwd, &common, &found)) != GITCONFIG_OK || found)
+			goto done;
 		/* up one level, unless that is the ceiling, the root, or
 		 * another file system */
+		off = (long)strlen(dir);
 		if (off <= 1)
 			break;
 		while (--off > ceil && dir[off] != '/')
@@ -509,26 +532,21 @@ static int discover(struct repo *repo)
 		dir[off > 1 ? off : 1] = '\0';
 		if (stat(dir, &st) != 0) {
 			r = GITCONFIG_ERR_REPO;
-			goto out;
+			goto done;
 		}
 		if (st.st_dev != dev)
 			break;
 	}
 	r = GITCONFIG_OK;	/* no repository */
-	goto out;
-found:
-	repo->have = 1;
-	repo->commondir = common;
-	common = NULL;
-	if ((r = repo_format(repo)) != GITCONFIG_OK)
-		goto out;
-	r = GITCONFIG_OK;
-out:
+done:
+	if (r == GITCONFIG_OK && found) {
+		repo->have = 1;
+		repo->commondir = common;
+		common = NULL;
+		r = repo_format(repo);
+	}
 	free(dir);
-	free(p);
 	free(common);
-	free(gitdir);
-	free(pc);
 	if (r != GITCONFIG_OK)
 		repo_free(repo);
 	return r;
