@@ -134,10 +134,14 @@ new_chroot () {
 	rm -rf "$root/root/project/.git/hooks"
 }
 
-in_chroot () { # in_chroot COMMAND: run it as root in /root/project, no terminal
+# in_chroot COMMAND: run it as root in /root/project, no terminal.  In the
+# background with wait, so that INT or TERM (a CI time limit) runs the
+# traps at once: cleanup then kills what runs inside and unmounts.
+in_chroot () {
 	chroot "$root" /usr/bin/env -i HOME=/root USER=root LOGNAME=root LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		CI="${CI:-}" /bin/sh -c "cd /root/project && $1" </dev/null
+		CI="${CI:-}" /bin/sh -c "cd /root/project && $1" </dev/null &
+	wait $!
 }
 
 if [ -n "$shell" ]; then
