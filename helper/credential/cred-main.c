@@ -645,7 +645,8 @@ int gcb_module_main(struct gcb_call *call)
 		[VERB_GET] = cmd_get, [VERB_STORE] = cmd_store,
 		[VERB_ERASE] = cmd_erase, [VERB_LOGIN] = cmd_login,
 		[VERB_LOGOUT] = cmd_logout, [VERB_LIST] = cmd_list,
-		[VERB_KEY] = cmd_key,
+		[VERB_KEY] = cmd_key, [VERB_SETUP] = cmd_setup,
+		[VERB_STATUS] = cmd_status, [VERB_DOCTOR] = cmd_doctor,
 	};
 
 	if (fn[call->verb->id] == NULL) {

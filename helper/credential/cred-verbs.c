@@ -52,6 +52,54 @@ static const struct cred_verb list_spec = {
 	OPTS(list_opts), 0, 0,
 };
 
+/* ---- setup, status, doctor ---- */
+
+static const struct cred_opt setup_opts[SETUP_NOPTS] = {
+	[SETUP_GLOBAL] = { "--global", NULL, "write ~/.gitconfig (default outside a repository)" },
+	[SETUP_LOCAL] = { "--local", NULL, "write this repository's config (default inside one)" },
+	[SETUP_HTTPS] = { "--https", NULL, "use a token over HTTPS (credential.<url>.helper)" },
+	[SETUP_SSH] = { "--ssh", NULL, "use a key over SSH (core.sshCommand)" },
+	[SETUP_DRY_RUN] = { "--dry-run", NULL, "print the git config commands, change nothing" },
+};
+
+static const struct cred_verb setup_spec = {
+	NULL, "setup", "[URL]",
+	"Make git use this helper (HTTPS) or git-bitbucket-ssh (SSH) for a\n"
+	"Bitbucket URL (default: the origin remote of the repository here):\n"
+	"credential.<url>.helper (an empty value first, so inherited helpers do\n"
+	"not answer first), credential.<url>.useHttpPath, core.sshCommand, and\n"
+	"bitbucket.dataCenterHost for a Data Center host.  Prints each 'git\n"
+	"config' command it runs; a second run changes nothing.  Then runs the\n"
+	"live check of 'doctor' (not with --dry-run).",
+	OPTS(setup_opts), 0, 1,
+};
+
+static const struct cred_opt status_opts[STATUS_NOPTS] = {
+	[STATUS_JSON] = { "--json", NULL, "print a JSON object for scripts" },
+};
+
+static const struct cred_verb status_spec = {
+	NULL, "status", "",
+	"Show the active keystore and, for every stored token and SSH key: where\n"
+	"it applies, as whom, its expiry and last use, and whether git is set up\n"
+	"to use it.  Secrets are never shown.",
+	OPTS(status_opts), 0, 0,
+};
+
+static const struct cred_opt doctor_opts[DOCTOR_NOPTS] = {
+	[DOCTOR_JSON] = { "--json", NULL, "print the checks as a JSON object for scripts" },
+};
+
+static const struct cred_verb doctor_spec = {
+	NULL, "doctor", "[REMOTE|URL]",
+	"Check that git can use what is stored for a remote (default: origin)\n"
+	"or a URL: the programs, the keyring, git's configuration, the URL, the\n"
+	"tokens or keys for its scope, the host key, and a live 'git ls-remote'.\n"
+	"One line per check, \u2714 or \u2718; each \u2718 line says how to fix it.\n"
+	"Exit 0 only when every check passes.",
+	OPTS(doctor_opts), 0, 1,
+};
+
 /* ---- the key verbs ---- */
 
 static const struct cred_opt import_opts[IMPORT_NOPTS] = {
@@ -122,6 +170,12 @@ static const struct gcb_verb verbs[VERB_COUNT] = {
 		"list stored tokens and keys (never the secrets)" },
 	[VERB_KEY] = { VERB_KEY, "key", 0, MODULE_KEYS, NULL, OPTS(key_verbs),
 		"manage SSH keys for git-bitbucket-ssh" },
+	[VERB_SETUP] = { VERB_SETUP, "setup", 0, MODULE_CORE, &setup_spec, NULL, 0,
+		"make git use the helper (HTTPS) or git-bitbucket-ssh (SSH)" },
+	[VERB_STATUS] = { VERB_STATUS, "status", 0, MODULE_CORE, &status_spec, NULL, 0,
+		"what is stored, for where, as whom, and whether git uses it" },
+	[VERB_DOCTOR] = { VERB_DOCTOR, "doctor", 0, MODULE_CORE, &doctor_spec, NULL, 0,
+		"check a remote end to end and say how to fix what fails" },
 };
 
 const struct gcb_verb *gcb_verb_find(const char *name)

@@ -78,5 +78,8 @@ int cmd_login(struct gcb_call *call);
 int cmd_logout(struct gcb_call *call);
 int cmd_list(struct gcb_call *call);	/* cred-list.c */
 int cmd_key(struct gcb_call *call);	/* cred-key.c; argv[1] is the key verb */
+int cmd_setup(struct gcb_call *call);	/* cred-setup.c */
+int cmd_status(struct gcb_call *call);	/* cred-status.c */
+int cmd_doctor(struct gcb_call *call);	/* cred-doctor.c */
 
 #endif
