@@ -33,6 +33,7 @@
 #include "ssh/ssh-conn.h"
 #include "ssh/ssh-hostkeys.h"
 #include "ssh/ssh-key.h"
+#include "ssh/ssh-timing.h"
 
 #define EXIT_LOCAL 255
 
@@ -410,7 +411,11 @@ static int pick_key_watched(struct run *run);
  */
 static int open_keyring(struct run *run)
 {
-	return keyring_open(&run->ks, EXIT_LOCAL) == KS_OK ? 0 : EXIT_LOCAL;
+	long long t = timing_start();
+	int r = keyring_open(&run->ks, EXIT_LOCAL) == KS_OK ? 0 : EXIT_LOCAL;
+
+	timing_end("keyring-open", t);
+	return r;
 }
 
 /* After open_keyring(): the key, then the watchdog disarmed. */
@@ -465,8 +470,10 @@ static int pick_key_watched(struct run *run)
 static void *pick_key_thread(void *arg)
 {
 	struct run *run = arg;
+	long long t = timing_start();
 
 	run->key_result = pick_key(run);
+	timing_end("keyring-lookup", t);	/* alongside tcp and kex */
 	return NULL;
 }
 
@@ -562,6 +569,7 @@ static int connect_with_key(struct run *run, unsigned port)
 	struct kh_hasher hasher;
 	struct sshc_opts o;
 	pthread_t keyring;
+	long long t_hostkey;
 	int r, parallel = run->cmd.verb != SSH_VERB_RECEIVE_PACK;
 
 	if ((r = open_keyring(run)) != 0)
@@ -589,7 +597,10 @@ static int connect_with_key(struct run *run, unsigned port)
 	}
 	r = sshc_connect(run->conn, &o);
 	if (parallel) {
+		long long t = timing_start();
+
 		pthread_join(keyring, NULL);
+		timing_end("keyring-wait", t);	/* what the lookup added after kex */
 		if (run->key_result != 0)
 			return run->key_result;
 	}
@@ -598,7 +609,10 @@ static int connect_with_key(struct run *run, unsigned port)
 			  sshc_strerror(r), sshc_detail(run->conn));
 		return EXIT_LOCAL;
 	}
-	return check_host_key(run->conn, run->args, port, &run->hosts, run->user_file);
+	t_hostkey = timing_start();
+	r = check_host_key(run->conn, run->args, port, &run->hosts, run->user_file);
+	timing_end("hostkey", t_hostkey);
+	return r;
 }
 
 /* The remote command, with git's stdin, stdout and stderr: its status, or EXIT_LOCAL. */
@@ -731,9 +745,11 @@ static int info_option(int argc, char **argv)
 static int dispatch(struct run *run, int argc, char **argv)
 {
 	const struct ssh_args *a = run->args;
+	long long t = timing_start();
 
 	if (strcasecmp(a->host, CLOUD_HOST) == 0 || config_may_mention_bitbucket())
 		(void)config_load(&run->cfg);	/* without git config: no Data Center hosts */
+	timing_end("config", t);
 	if (target_product(a->host, a->port, &run->cfg.dc) == PRODUCT_NONE) {
 		config_free(&run->cfg);
 		return run_ssh(argc, argv, a);
@@ -749,6 +765,7 @@ static int dispatch(struct run *run, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct ssh_args args;	/* may hold a user:password someone typed: wiped */
+	long long t = timing_start();	/* GCB_TIMING (ssh-timing.h): "main", main to exit */
 	struct run *run;
 	char line[1024];
 	int r;
@@ -782,5 +799,6 @@ int main(int argc, char **argv)
 	wipe(run, sizeof(*run));
 	free(run);
 	wipe(&args, sizeof(args));
+	timing_end("main", t);
 	return r;
 }

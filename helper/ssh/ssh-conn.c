@@ -4,6 +4,7 @@
  * what later versions add when they are present (looked up at run time).
  */
 #include "ssh/ssh-conn.h"
+#include "ssh/ssh-timing.h"
 #include "common/io.h"
 
 #include <dlfcn.h>
@@ -398,10 +399,13 @@ static void set_hostkey_prefs(struct ssh_conn *c, unsigned known)
 int sshc_connect(struct ssh_conn *c, const struct sshc_opts *o)
 {
 	long long deadline = now_ms() + (o->timeout_ms > 0 ? o->timeout_ms : 30000);
+	long long t = timing_start();
 	int r, rc;
 
 	if ((r = tcp_connect(c, o, deadline)) != SSHC_OK)
 		return r;
+	timing_end("tcp", t);
+	t = timing_start();
 	set_hostkey_prefs(c, o->hostkey_types);
 	libssh2_session_set_blocking(c->session, 0);
 	while ((rc = libssh2_session_handshake(c->session, c->fd)) == LIBSSH2_ERROR_EAGAIN)
@@ -413,6 +417,7 @@ int sshc_connect(struct ssh_conn *c, const struct sshc_opts *o)
 		set_detail_ssh(c);
 		return SSHC_ERR_HANDSHAKE;
 	}
+	timing_end("kex", t);
 	/* authentication and channel setup: libssh2's blocking calls, bounded in time */
 	libssh2_session_set_blocking(c->session, 1);
 	libssh2_session_set_timeout(c->session, o->timeout_ms > 0 ? o->timeout_ms : 30000);
@@ -446,10 +451,12 @@ int sshc_hostkey(struct ssh_conn *c, enum ssh_keytype *type,
 
 int sshc_auth_key(struct ssh_conn *c, const char *user, const char *pem, size_t pem_len)
 {
+	long long t = timing_start();
 	int rc;
 
 	rc = libssh2_userauth_publickey_frommemory(c->session, user, strlen(user),
 						   NULL, 0, pem, pem_len, NULL);
+	timing_end("auth", t);
 	if (rc == 0)
 		return SSHC_OK;
 	set_detail_ssh(c);
@@ -472,6 +479,7 @@ int sshc_auth_key(struct ssh_conn *c, const char *user, const char *pem, size_t 
 
 int sshc_exec(struct ssh_conn *c, const char *command, const char *git_protocol)
 {
+	long long t = timing_start();
 	int rc;
 
 	c->channel = libssh2_channel_open_ex(c->session, "session", sizeof("session") - 1,
@@ -495,6 +503,7 @@ int sshc_exec(struct ssh_conn *c, const char *command, const char *git_protocol)
 		set_detail_ssh(c);
 		return rc == LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED ? SSHC_ERR_EXEC : SSHC_ERR_LOST;
 	}
+	timing_end("exec", t);
 	return SSHC_OK;
 }
 
@@ -689,6 +698,7 @@ static int pump_finish(struct ssh_conn *c, int *status)
 int sshc_pump(struct ssh_conn *c, int in_fd, int out_fd, int err_fd, int *status)
 {
 	struct pump p = { .in_fd = in_fd, .stdin_open = in_fd >= 0 };
+	long long t = timing_start();
 	char *buf = NULL;
 	int out_open = 1, err_open = 1, r = SSHC_ERR_NOMEM;
 
@@ -714,6 +724,7 @@ int sshc_pump(struct ssh_conn *c, int in_fd, int out_fd, int err_fd, int *status
 			goto out;
 	}
 	r = pump_finish(c, status);
+	timing_end("command", t);
 out:
 	if (p.inbuf != NULL) {
 		wipe(p.inbuf, PUMP_BUF);
