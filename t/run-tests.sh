@@ -1,13 +1,18 @@
 #!/bin/bash
-# t/run-tests.sh [t/tNNNN-*.sh...] - run test scripts one after the other.
+# t/run-tests.sh [t/tNNNN-*.sh...] - run test scripts, several at once.
 #
 # Without arguments runs every t/t[0-9]*.sh.  GCB_TEST_FILTER, if set, is an
-# extended regular expression a script's file name must match.  Each
-# script's TAP output is shown as it comes; the last line is
-# "N passed, M failed", counting cases over all scripts (a script that
-# fails without a "not ok" line counts as one failed case).  Exits 1 if
-# anything failed.  GCB_TEST_TIMEOUT (seconds, default 600) bounds each
-# script.
+# extended regular expression a script's file name must match.
+# GCB_TEST_JOBS (default: the number of CPUs, at most 4) scripts run at
+# once; every script has its own temporary directory, bus, keyring and
+# free ports, so they do not meet.  With one job a script's TAP output is
+# shown as it comes; with more, each script's output is shown whole when it
+# ends, never interleaved.  The last line is "N passed, M failed", counting
+# cases over all scripts (a script that fails without a "not ok" line
+# counts as one failed case).  Exits 1 if anything failed.
+# GCB_TEST_TIMEOUT (seconds, default 600) bounds each script.
+# A script whose first lines hold the comment "# run-tests: slow" starts
+# before the others, so that the long ones do not end the run alone.
 
 set -u
 
@@ -29,13 +34,37 @@ if [ -n "${GCB_TEST_FILTER:-}" ]; then
 	scripts=("${kept[@]+"${kept[@]}"}")
 fi
 
-out=$(mktemp "${TMPDIR:-/tmp}/gcb-run-tests.XXXXXX") || exit 2
-child=
+# the slow ones first, each group in name order
+if [ ${#scripts[@]} -gt 1 ]; then
+	slow=() rest=()
+	for s in "${scripts[@]}"; do
+		if [ -f "$s" ] && head -n 20 -- "$s" | grep -q '^# run-tests: slow$'; then
+			slow+=("$s")
+		else
+			rest+=("$s")
+		fi
+	done
+	scripts=("${slow[@]+"${slow[@]}"}" "${rest[@]+"${rest[@]}"}")
+fi
+
+jobs=${GCB_TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case $jobs in
+''|*[!0-9]*|0) echo "run-tests: GCB_TEST_JOBS must be a positive number, not '$jobs'" >&2; exit 2 ;;
+esac
+[ -n "${GCB_TEST_JOBS:-}" ] || [ "$jobs" -le 4 ] || jobs=4
+[ "$jobs" -le ${#scripts[@]} ] || jobs=${#scripts[@]}
+[ "$jobs" -ge 1 ] || jobs=1
+
+outdir=$(mktemp -d "${TMPDIR:-/tmp}/gcb-run-tests.XXXXXX") || exit 2
+declare -A running=()	# pid -> index into scripts
 tailer=
 cleanup () {
-	[ -z "$child" ] || kill -TERM "$child" 2>/dev/null
+	local pid
+	for pid in "${!running[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
 	[ -z "$tailer" ] || kill -TERM "$tailer" 2>/dev/null
-	rm -f "$out"
+	rm -rf "$outdir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -45,31 +74,14 @@ passed=0
 failed=0
 broken=()
 timeout=${GCB_TEST_TIMEOUT:-600}
+declare -A started=()
 
-for s in "${scripts[@]}"; do
-	name=$(basename "$s" .sh)
-	if [ ! -f "$s" ]; then
-		echo "# $name: no such test script: $s"
-		failed=$((failed + 1))
-		broken+=("$name")
-		continue
-	fi
-	echo "# --- $name"
-	start=$SECONDS
-	# The script runs in its own process group (timeout does that), so a
-	# timeout also reaches whatever it started; its EXIT trap still runs.
-	# Output goes to a file, not a pipe: a daemon a script forgets to stop
-	# cannot keep us waiting for end-of-file.  Both run in the background
-	# because only "wait" lets the INT/TERM traps run at once.
-	timeout -k 10 "$timeout" bash "$s" </dev/null >"$out" 2>&1 &
-	child=$!
-	tail -n +1 -s 0.1 -f --pid="$child" "$out" 2>/dev/null &
-	tailer=$!
-	wait "$child"
-	rc=$?
-	child=
-	wait "$tailer"
-	tailer=
+# finish INDEX RC: count one script's cases and say how it went
+finish () {
+	local i=$1 rc=$2 name out p f
+	name=$(basename "${scripts[$i]}" .sh)
+	out="$outdir/$i"
+	[ "$jobs" -eq 1 ] || { echo "# --- $name"; cat "$out"; }
 	p=$(grep -c '^ok ' "$out")
 	f=$(grep -c '^not ok ' "$out")
 	passed=$((passed + p))
@@ -80,10 +92,53 @@ for s in "${scripts[@]}"; do
 	fi
 	if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
 		broken+=("$name")
-		echo "# $name: FAILED (exit status $rc, $((SECONDS - start))s)"
+		echo "# $name: FAILED (exit status $rc, $((SECONDS - ${started[$i]}))s)"
 	else
-		echo "# $name: $p passed ($((SECONDS - start))s)"
+		echo "# $name: $p passed ($((SECONDS - ${started[$i]}))s)"
 	fi
+}
+
+# reap: wait for any one running script and finish it
+reap () {
+	local pid rc
+	wait -n -p pid "${!running[@]}"
+	rc=$?
+	[ -n "${pid:-}" ] || return 0
+	finish "${running[$pid]}" "$rc"
+	unset "running[$pid]"
+}
+
+for i in "${!scripts[@]}"; do
+	s=${scripts[$i]}
+	name=$(basename "$s" .sh)
+	if [ ! -f "$s" ]; then
+		echo "# $name: no such test script: $s"
+		failed=$((failed + 1))
+		broken+=("$name")
+		continue
+	fi
+	while [ ${#running[@]} -ge "$jobs" ]; do
+		reap
+	done
+	[ "$jobs" -gt 1 ] || echo "# --- $name"
+	started[$i]=$SECONDS
+	# The script runs in its own process group (timeout does that), so a
+	# timeout also reaches whatever it started; its EXIT trap still runs.
+	# Output goes to a file, not a pipe: a daemon a script forgets to stop
+	# cannot keep us waiting for end-of-file.  Scripts run in the
+	# background because only "wait" lets the INT/TERM traps run at once.
+	timeout -k 10 "$timeout" bash "$s" </dev/null >"$outdir/$i" 2>&1 &
+	running[$!]=$i
+	if [ "$jobs" -eq 1 ]; then
+		tail -n +1 -s 0.1 -f --pid="$!" "$outdir/$i" 2>/dev/null &
+		tailer=$!
+		reap
+		wait "$tailer"
+		tailer=
+	fi
+done
+while [ ${#running[@]} -gt 0 ]; do
+	reap
 done
 
 if [ ${#broken[@]} -gt 0 ]; then

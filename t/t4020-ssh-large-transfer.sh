@@ -1,4 +1,5 @@
 #!/bin/bash
+# run-tests: slow
 
 test_description='git-bitbucket-ssh: a 128 MB incompressible transfer, several times, without a stall'
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run-tests: slow
 
 test_description='git-bitbucket-ssh with keys from key generate (Ed25519, ECDSA, RSA) against a real sshd: clone and push, last use, the key age warning'
 

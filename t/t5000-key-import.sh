@@ -1,4 +1,5 @@
 #!/bin/bash
+# run-tests: slow
 
 test_description='key import: the PEM forms ssh-keygen and openssl write, plain and encrypted, stored as PKCS#8 and described exactly as ssh-keygen does'
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run-tests: slow
 
 test_description='make install into DESTDIR, bash completion, and the Debian package (dpkg-buildpackage, lintian)'
 
