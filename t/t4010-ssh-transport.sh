@@ -1,5 +1,6 @@
 #!/bin/bash
 # run-tests: slow
+# run-tests: slow
 
 test_description='git-bitbucket-ssh against a real sshd: clone, fetch, push, ls-remote, protocol v2, host keys, key choice'
 

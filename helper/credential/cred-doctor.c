@@ -413,7 +413,7 @@ static void check_programs(struct report *rp, int ssh, char *lib, size_t liblen)
 		return;
 	}
 	first_line(git);
-	check(rp, "programs", 1, "programs: %s, %s, %s", git + (strncmp(git, "git version ", 12) ? 0 : 4),
+	check(rp, "programs", 1, "programs: git %s, %s, %s", git + (strncmp(git, "git version ", 12) ? 0 : 12),
 	      first_line(me), have_wrap ? wrap : "git-bitbucket-ssh not found (needed only for SSH)");
 }
 
@@ -440,6 +440,7 @@ static int check_keyring(struct report *rp, struct keystore **ks)
 		      "a Secret Service such as gnome-keyring");
 		return 0;
 	case KS_ERR_NO_SERVICE:
+	case KS_ERR_DIED:
 		check(rp, "keyring", 0, "keyring: no Secret Service is running on the session "
 		      "bus; start gnome-keyring-daemon (or another provider) and run doctor again");
 		return 0;

@@ -1,0 +1,174 @@
+#!/bin/bash
+
+test_description='doctor: every check passes on a healthy setup (exit 0); each broken case gives its exact ✘ line with the fix (exit 1)'
+
+. "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/lib-keyring.sh"
+. "$TEST_DIRECTORY/lib-httpd.sh"
+. "$TEST_DIRECTORY/lib-sshd.sh"
+
+sshd_prereq
+
+prog=git-credential-bitbucket
+SCHEMA=org.bitbucket.credential
+
+fake_item () {
+	{ local -; set +x; } 2>/dev/null
+	local value=$1
+	shift
+	printf '%s' "$value" |
+		LC_ALL=C.UTF-8 secret-tool store --label="fake item" xdg:schema $SCHEMA "$@"
+}
+
+# doctor_fails WANT-LINE ARGS...: doctor exits 1 and prints WANT-LINE exactly
+doctor_fails () {
+	local want=$1
+	shift
+	test_must_fail_code 1 "$prog" doctor "$@" >out 2>err &&
+	test_grep -F -x -e "$want" out
+}
+
+test_expect_success 'setup: keyring, HTTP and SSH stand-ins, a token, a key, host keys' '
+	start_keyring &&
+	start_httpd &&
+	start_sshd &&
+	httpd_add_user alice doctor-personal-token &&
+	httpd_create_repo scm/proj/repo.git &&
+	sshd_create_repo proj/repo.git &&
+	sshd_create_repo refused/repo.git &&
+	hp=127.0.0.1:$HTTPD_PORT && sp=127.0.0.1:$SSHD_PORT && today=$(date -u +%Y-%m-%d) &&
+	http_url=$HTTPD_URL/scm/proj/repo.git && ssh_url=$SSHD_URL/proj/repo.git &&
+	git config --global --add bitbucket.dataCenterHost 127.0.0.1 &&
+	printf "doctor-personal-token\n" |
+		"$prog" login --username alice --stdin "$HTTPD_URL/scm/proj/" >/dev/null &&
+	"$prog" key generate --scope "$SSHD_URL/proj/" good >/dev/null &&
+	"$prog" key public good | sshd_authorize - &&
+	sshd_trust_host_keys &&
+	git init -q https-repo && git -C https-repo remote add origin "$http_url" &&
+	git init -q ssh-repo && git -C ssh-repo remote add origin "$ssh_url" &&
+	(cd https-repo && "$prog" setup --https >/dev/null) &&
+	(cd ssh-repo && "$prog" setup --ssh >/dev/null)
+'
+
+test_expect_success 'healthy over HTTPS: every check passes, exit 0' '
+	(cd https-repo && "$prog" doctor >../out 2>../err) &&
+	test_must_be_empty err &&
+	sed -e "s/answered in [0-9.]* s/answered in N s/" \
+	    -e "s/^✔ programs: .*/✔ programs: .../" out >out.n &&
+	cat >expect <<-EOF &&
+	doctor: $http_url (remote origin)
+	✔ programs: ...
+	✔ keyring: Secret Service (GNOME Keyring), reachable and unlocked
+	✔ git config: credential.helper bitbucket for http://$hp, useHttpPath true
+	✔ URL: $http_url (Bitbucket Data Center, a repository)
+	✔ token: personal token for alice on http://$hp/proj, expires never, last used $today
+	✔ live check: git ls-remote $http_url answered in N s (1 branch)
+	EOF
+	test_cmp expect out.n &&
+	test_grep -E "^✔ programs: git [0-9.]+, git-credential-bitbucket [^,]+, git-bitbucket-ssh [^ ]+ with libssh2 [0-9.]+$" out
+'
+
+test_expect_success 'healthy over SSH: every check passes, exit 0; --json says the same' '
+	(cd ssh-repo && "$prog" doctor origin >../out 2>../err) &&
+	test_must_be_empty err &&
+	sed -e "s/answered in [0-9.]* s/answered in N s/" -e "/^✔ programs: /d" out >out.n &&
+	cat >expect <<-EOF &&
+	doctor: $ssh_url (remote origin)
+	✔ keyring: Secret Service (GNOME Keyring), reachable and unlocked
+	✔ git config: core.sshCommand runs git-bitbucket-ssh
+	✔ URL: $ssh_url (Bitbucket Data Center, a repository)
+	✔ key: '\''good'\'' (ssh-ed25519) for $sp/proj, last used $today
+	✔ host key: [127.0.0.1]:$SSHD_PORT is known
+	✔ live check: git ls-remote $ssh_url answered in N s (1 branch)
+	EOF
+	test_cmp expect out.n &&
+	(cd ssh-repo && "$prog" doctor --json) >json &&
+	python3 -c "
+import json, sys
+d = json.load(open(\"json\"))
+assert d[\"ok\"] is True and d[\"url\"] == sys.argv[1] and d[\"remote\"] == \"origin\", d
+names = [c[\"check\"] for c in d[\"checks\"]]
+assert names == [\"programs\", \"keyring\", \"git-config\", \"url\", \"key\", \"host-key\", \"live\"], names
+assert all(c[\"ok\"] for c in d[\"checks\"])
+" "$ssh_url"
+'
+
+test_expect_success 'an https remote while SSH is configured' '
+	"$prog" key generate --scope "$SSHD_URL/team/" teamkey >/dev/null &&
+	git config --global core.sshCommand git-bitbucket-ssh &&
+	git init -q team && git -C team remote add origin "$HTTPD_URL/scm/team/repo.git" &&
+	(cd team && "$prog" setup --https >/dev/null; "$prog" doctor >../out 2>../err; test $? = 1) &&
+	test_grep -F -x "✘ URL: $HTTPD_URL/scm/team/repo.git is HTTPS, but $hp/team/repo is set up for SSH (key '\''teamkey'\'', core.sshCommand git-bitbucket-ssh) and no token is stored for it; git remote set-url origin ssh://git@$sp/team/repo.git" out
+'
+
+test_expect_success 'a user other than git in the URL' '
+	doctor_fails "✘ URL: user '\''alice'\'' in ssh://alice@$sp/proj/repo.git, but Bitbucket'\''s SSH user is always '\''git'\''; use ssh://git@$sp/proj/repo.git" \
+		"ssh://alice@$sp/proj/repo.git"
+'
+
+test_expect_success 'a missing key' '
+	doctor_fails "✘ key: none stored for $sp/nokey/repo; create one with '\''git credential-bitbucket key generate --scope ssh://git@$sp/nokey NAME'\'' and add its public half to Bitbucket" \
+		"$SSHD_URL/nokey/repo.git"
+'
+
+test_expect_success 'a locked keyring, then an absent one' '
+	lock_keyring &&
+	doctor_fails "✘ keyring: Secret Service (GNOME Keyring) is locked; unlock it (log in to the desktop, or open Seahorse or KeePassXC) and run doctor again" \
+		"$ssh_url" &&
+	stop_keyring_daemon &&
+	{ "$prog" doctor "$ssh_url" >out 2>err; code=$?; start_keyring_daemon; } &&
+	test $code = 1 &&
+	test_grep -x "✘ keyring: .*no Secret Service.*" out
+'
+
+test_expect_success 'an unknown host key' '
+	mv "$HOME/.ssh/known_hosts" "$HOME/.ssh/known_hosts.away" &&
+	doctor_fails "✘ host key: [127.0.0.1]:$SSHD_PORT is not in ~/.ssh/known_hosts; compare its fingerprint with the one your Bitbucket administrator publishes, then add it: ssh-keyscan -p $SSHD_PORT 127.0.0.1 >> ~/.ssh/known_hosts" \
+		"$ssh_url" &&
+	test_grep "^✘ live check: host key: the host key of \[127.0.0.1\]:$SSHD_PORT is not known" out &&
+	mv "$HOME/.ssh/known_hosts.away" "$HOME/.ssh/known_hosts"
+'
+
+test_expect_success 'bitbucket.org cases run offline: its HTTPS goes to a closed port' '
+	git config --global http.https://bitbucket.org/.proxy http://127.0.0.1:9 &&
+	git config --global credential.https://bitbucket.org.helper bitbucket &&
+	git config --global credential.https://bitbucket.org.useHttpPath true
+'
+
+test_expect_success 'an app password stored for bitbucket.org' '
+	fake_item "$(printf "password=ATBBoldapppassword\n")" \
+		kind app-password protocol https host bitbucket.org port 0 scope legacy username paul \
+		name "" repos "" read_only false created 1700000000 last_used 0 warned 0 &&
+	doctor_fails "✘ token: the app password for paul on bitbucket.org/legacy is refused: app passwords (ATBB) were removed from bitbucket.org on 2026-07-28; create an API token with scopes read:repository:bitbucket and write:repository:bitbucket (Atlassian account > Security > API tokens > Create API token with scopes); remove it with '\''git credential-bitbucket logout --username paul https://bitbucket.org/legacy/'\''" \
+		https://bitbucket.org/legacy/widget.git
+'
+
+test_expect_success 'an e-mail address as the username' '
+	fake_item "$(printf "password=ATATT3xFfGF0mailtoken\n")" \
+		kind api-token protocol https host bitbucket.org port 0 scope mail username alice@example.com \
+		name "" repos "" read_only false created 1700000000 last_used 0 warned 0 &&
+	doctor_fails "✘ token: the API token for alice@example.com on bitbucket.org/mail is refused: an e-mail address is not a git username on bitbucket.org (the e-mail is for the REST API); use your Bitbucket username from Account settings, or x-bitbucket-api-token-auth with an API token; remove it with '\''git credential-bitbucket logout --username alice@example.com https://bitbucket.org/mail/'\''" \
+		https://bitbucket.org/mail/widget.git
+'
+
+test_expect_success 'a key the server refuses' '
+	"$prog" key generate --scope "$SSHD_URL/refused/" stranger >/dev/null &&
+	doctor_fails "✔ key: '\''stranger'\'' (ssh-ed25519) for $sp/refused, last used never" \
+		"$SSHD_URL/refused/repo.git" &&
+	test_grep -E "^✘ live check: Permission denied \(publickey\): the server refused the key '\''stranger'\'' \(ED25519 SHA256:[^ ]+\): add its public key \(git-credential-bitbucket key public stranger\) to your Bitbucket account or to the repository'\''s access keys, or choose another key with -i NAME$" out
+'
+
+test_expect_success 'a repository that is not found, over SSH and over HTTPS' '
+	doctor_fails "✘ live check: repository not found: check the workspace or project and the repository name in $SSHD_URL/proj/missing.git, and that the account (or the key'\''s scope) can see it; an HTTPS URL where SSH was meant says this too" \
+		"$SSHD_URL/proj/missing.git" &&
+	(cd https-repo && doctor_fails "✘ live check: repository not found: check the workspace or project and the repository name in $HTTPD_URL/scm/proj/missing.git, and that the account (or the key'\''s scope) can see it; an HTTPS URL where SSH was meant says this too" \
+		"$HTTPD_URL/scm/proj/missing.git")
+'
+
+test_expect_success 'outside a repository without a URL: usage error' '
+	mkdir -p "$TRASH/outside" &&
+	(cd "$TRASH/outside" && test_must_fail_code 2 "$prog" doctor) 2>err &&
+	test_grep -x "$prog: not in a git repository, and no URL given; give the URL, e.g. '\''$prog doctor https://bitbucket.org/WORKSPACE/REPO.git'\''" err
+'
+
+test_done
