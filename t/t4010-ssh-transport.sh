@@ -1,6 +1,5 @@
 #!/bin/bash
 # run-tests: slow
-# run-tests: slow
 
 test_description='git-bitbucket-ssh against a real sshd: clone, fetch, push, ls-remote, protocol v2, host keys, key choice'
 
@@ -146,13 +145,12 @@ test_expect_success 'a successful login records when the key was last used' '
 	test_grep -v "\"last_used\": null" acme
 '
 
-test_expect_success 'a read-only key named with -i refuses a push locally, before connecting' '
+test_expect_success 'a read-only key refuses a push locally, before connecting' '
 	git-credential-bitbucket key set-read-only gadget-key true &&
 	git clone "$SSHD_URL/acme/gadget.git" gadget &&
 	echo x >gadget/x && git -C gadget add x && git -C gadget commit -q -m x &&
 	log_mark &&
-	test_must_fail git -C gadget -c core.sshCommand="git-bitbucket-ssh -i gadget-key" \
-		push origin main 2>err &&
+	test_must_fail git -C gadget push origin main 2>err &&
 	test_grep "key .gadget-key. is read-only" err &&
 	test_grep "Bitbucket Cloud access keys always are" err &&
 	log_since >log &&
@@ -301,7 +299,7 @@ test_expect_success 'no session bus: the credential helper'\''s line and what to
 		git-bitbucket-ssh -p "$SSHD_PORT" git@127.0.0.1 \
 		"git-upload-pack '\''/acme/widget.git'\''" </dev/null >out 2>err &&
 	test_must_be_empty out &&
-	echo "git-bitbucket-ssh: cannot reach the keyring: there is no D-Bus session bus and no encrypted file store yet; create one with '\''git credential-bitbucket unlock'\'' (servers, WSL, CI), or run this inside your desktop session" >expect &&
+	echo "git-bitbucket-ssh: cannot reach the keyring: there is no D-Bus session bus; run this inside your desktop session, or start one with '\''dbus-run-session -- \$SHELL'\'' and a Secret Service such as gnome-keyring" >expect &&
 	test_cmp expect err
 '
 
