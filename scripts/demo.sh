@@ -23,10 +23,13 @@ httpd_add_user alice demo-personal-token
 httpd_create_repo scm/demo/widget.git
 echo "keyring: $DBUS_SESSION_BUS_ADDRESS; server: $HTTPD_URL"
 
-step "declare the host as Data Center and use the helper for it"
-run git config --global --add bitbucket.dataCenterHost 127.0.0.1
-run git config --global credential.helper bitbucket
-run git config --global credential.useHttpPath true
+account=()
+step "setup: git config for the helper (it declares the Data Center host too)"
+echo "(no token is stored yet, so its live check fails and says what to do)"
+run git credential-bitbucket setup --global --https "$HTTPD_URL/scm/demo/widget.git"
+[ $? = 1 ] || fail "setup: expected the live check to fail before login"
+run git credential-bitbucket setup --global --https "$HTTPD_URL/scm/demo/widget.git" >/dev/null
+account+=("setup wrote the HTTPS config; run again, it changed nothing")
 
 step "store a personal access token for the whole project (read from stdin, never argv)"
 printf 'demo-personal-token\n' >"$TRASH/token"
@@ -35,6 +38,8 @@ git credential-bitbucket login --username alice --stdin "$HTTPD_URL/scm/demo/" <
 	fail "login failed"
 rm -f "$TRASH/token"
 run git credential-bitbucket list
+run git credential-bitbucket doctor "$HTTPD_URL/scm/demo/widget.git" || fail "doctor failed over HTTPS"
+account+=("login stored a token; doctor passed every check over HTTPS")
 
 step "clone and push over HTTP: git asks the helper, nobody is prompted"
 run git clone "$HTTPD_URL/scm/demo/widget.git" "$TRASH/widget" || fail "clone failed"
@@ -47,6 +52,7 @@ if [ -s "$TRASH/askpass-log" ]; then
 	fail "git prompted for a password; the helper did not answer"
 fi
 echo "no password prompt: the token came from the keyring"
+account+=("clone and push over HTTPS without a prompt")
 
 if [ -f "$TEST_DIRECTORY/lib-sshd.sh" ] && [ -x "$GCB_BINDIR/git-bitbucket-ssh" ]; then
 	. "$TEST_DIRECTORY/lib-sshd.sh"
@@ -60,8 +66,9 @@ if [ -f "$TEST_DIRECTORY/lib-sshd.sh" ] && [ -x "$GCB_BINDIR/git-bitbucket-ssh" 
 	echo "(the public key went to the server's authorized_keys, as you would paste it into Bitbucket)"
 	sshd_trust_host_keys || fail "cannot record the host key"
 
-	step "clone and push over SSH through git-bitbucket-ssh"
-	run git config --global core.sshCommand git-bitbucket-ssh
+	step "setup for SSH, then clone and push through git-bitbucket-ssh"
+	run git credential-bitbucket setup --global --ssh "ssh://git@127.0.0.1:$SSHD_PORT/demo/widget.git" ||
+		fail "setup --ssh failed"
 	run git clone "ssh://git@127.0.0.1:$SSHD_PORT/demo/widget.git" "$TRASH/widget-ssh" ||
 		fail "SSH clone failed"
 	cd "$TRASH/widget-ssh" || exit 1
@@ -70,7 +77,13 @@ if [ -f "$TEST_DIRECTORY/lib-sshd.sh" ] && [ -x "$GCB_BINDIR/git-bitbucket-ssh" 
 	run git commit -qm "demo: hello over SSH"
 	run git push origin HEAD:main || fail "SSH push failed"
 	run git credential-bitbucket key list
+	run git credential-bitbucket doctor || fail "doctor failed over SSH"
+	run git credential-bitbucket status
+	account+=("a generated key, setup --ssh, clone and push over SSH; doctor passed every check")
 fi
+
+step "what happened"
+printf '  - %s\n' "${account[@]}"
 
 step "done: everything worked; the demo's keyring and servers are being stopped"
 script_done 0
