@@ -248,9 +248,24 @@ valgrind: deps
 	@GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) GCB_VALGRIND=1 \
 		bash t/run-tests.sh $(T)
 
+# the bench's own tools: the libssh2 floor client, a dlopen() timer, a peak-RSS meter
+BENCH_TOOLS = $(B)/bench/floor-ssh $(B)/bench/dlopen-ms $(B)/bench/maxrss
+
+$(B)/bench/floor-ssh: bench/floor-ssh.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SSH2_CFLAGS) -o $@ $< $(SSH2_LIBS)
+
+$(B)/bench/dlopen-ms: bench/dlopen-ms.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -o $@ $< -ldl
+
+$(B)/bench/maxrss: bench/maxrss.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -o $@ $<
+
 bench: deps
-	@$(MAKE) --no-print-directory all
-	@bash scripts/bench.sh
+	@$(MAKE) --no-print-directory all $(BENCH_TOOLS)
+	@GCB_BINDIR=$(abspath $(OUT)) BENCH_TOOLS=$(abspath $(B)/bench) bash scripts/bench.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -1,58 +1,61 @@
 #!/bin/bash
 # bench-credential.sh - `get` of git-credential-bitbucket against git's own
-# libsecret helper (built from Debian's git package), in the same run,
-# alternating, on one private keyring.  Prints medians, ratios, and where
-# our time goes.  Run by `make bench`; never part of `make test`.
+# libsecret helper (git-credential-libsecret: the installed one, or built
+# from Debian's git package), in the same run, alternating (ABAB), on one
+# private keyring, with Data Center hosts declared in the global config.
+# Prints one result line per figure (scripts/bench-lib.sh) and where our
+# time goes.  Run by `make bench`; never part of `make test`.
 #
-#   RUNS=40 bash scripts/bench-credential.sh
+#   RUNS=40 BENCH_TOOLS=DIR bash scripts/bench-credential.sh
+#
+# BENCH_TOOLS: where `make bench` built bench/*.c (dlopen-ms); without it
+# the module-load line of the breakdown is left out.
 set -u
 
 RUNS=${RUNS:-40}
 test_description='benchmark'
 . "$(dirname "$0")/../t/lib.sh" >/dev/null
 . "$TEST_DIRECTORY/lib-keyring.sh"
+. "$GCB_TOP/scripts/bench-lib.sh"
 
 ours=$GCB_BINDIR/git-credential-bitbucket
-src=/usr/share/doc/git/contrib/credential/libsecret/git-credential-libsecret.c
-ref=$TRASH/git-credential-libsecret
-if [ ! -f "$src" ]; then
-	echo "bench: $src not found; install Debian's git package" >&2
-	script_done 1
+ref=$(command -v git-credential-libsecret || true)
+for d in /usr/lib/git-core /usr/libexec/git-core; do
+	[ -z "$ref" ] && [ -x "$d/git-credential-libsecret" ] && ref=$d/git-credential-libsecret
+done
+if [ -z "$ref" ]; then
+	src=/usr/share/doc/git/contrib/credential/libsecret/git-credential-libsecret.c
+	ref=$TRASH/git-credential-libsecret
+	if [ ! -f "$src" ]; then
+		echo "bench: $src not found; install Debian's git package" >&2
+		script_done 1
+	fi
+	# shellcheck disable=SC2046
+	cc -O2 -o "$ref" "$src" $(pkg-config --cflags --libs libsecret-1 glib-2.0) 2>/dev/null ||
+		{ echo "bench: cannot build git's libsecret helper" >&2; script_done 1; }
 fi
-# shellcheck disable=SC2046
-cc -O2 -o "$ref" "$src" $(pkg-config --cflags --libs libsecret-1 glib-2.0) 2>/dev/null ||
-	{ echo "bench: cannot build git's libsecret helper" >&2; script_done 1; }
 start_keyring >/dev/null || script_done 1
 
-# run_once CMD INPUT -> microseconds on stdout
-run_once () {
-	local s e
-	s=$EPOCHREALTIME
-	"$1" get <"$2" >/dev/null 2>&1
-	e=$EPOCHREALTIME
-	echo $(( (${e/./} - ${s/./}) ))
-}
+# Data Center users declare their hosts: the global config mentions
+# bitbucket, so every request reads it (natively, no `git config` process)
+DC=bitbucket.example.com
+git config --global --add bitbucket.dataCenterHost "$DC"
+git config --global --add bitbucket.dataCenterHost git.example.org:7990
 
-median () {
-	sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f", m / 1000 }'
-}
+get () { "$1" get <"$2"; }
 
-# compare LABEL OUR_INPUT REF_INPUT: alternate, print medians and ratio
+# compare CASE OURS_INPUT REF_INPUT TARGET [REF_HELPER_INPUT]: ABAB, result line
 compare () {
-	local label=$1 in_ours=$2 in_ref=$3 i
+	local label=$1 in_ours=$2 in_ref=$3 target=$4 i
 	: >"$TRASH/t-ours"; : >"$TRASH/t-ref"
 	for ((i = 0; i < 5; i++)); do
-		run_once "$ours" "$in_ours" >/dev/null; run_once "$ref" "$in_ref" >/dev/null
+		bench_us get "$ours" "$in_ours" >/dev/null; bench_us get "$ref" "$in_ref" >/dev/null
 	done
 	for ((i = 0; i < RUNS; i++)); do
-		run_once "$ours" "$in_ours" >>"$TRASH/t-ours"
-		run_once "$ref" "$in_ref" >>"$TRASH/t-ref"
+		bench_us get "$ours" "$in_ours" >>"$TRASH/t-ours"
+		bench_us get "$ref" "$in_ref" >>"$TRASH/t-ref"
 	done
-	local mo mr
-	mo=$(median <"$TRASH/t-ours")
-	mr=$(median <"$TRASH/t-ref")
-	printf '%-44s %8s ms %8s ms %7s\n' "$label" "$mo" "$mr" \
-		"$(awk -v a="$mo" -v b="$mr" 'BEGIN { printf "%.2fx", a / b }')"
+	bench_result "$label" "$(bench_median <"$TRASH/t-ours")" "$(bench_median <"$TRASH/t-ref")" "$target"
 }
 
 # both helpers answer the same request: check before timing
@@ -73,11 +76,11 @@ req () { printf 'protocol=https\nhost=%s\n%s\n' "$1" "${2:+username=$2
 # on-disk one is rewritten on every store, which makes filling it with
 # thousands of items take many minutes.  Lookups search every collection.
 bulk=--collection=/org/freedesktop/secrets/collection/session
-store_ours () {	# host user secret [scope]: the value as the helper's store writes it
+store_ours () {	# host user secret: the value as the helper's store writes it
 	printf 'password=%s\nusername=%s\nrepos=\n' "$3" "$2" |
 		secret-tool store $bulk --label="bench $2@$1" \
 		xdg:schema org.bitbucket.credential kind api-token protocol https \
-		host "$1" port 0 scope "${4:-}" username "$2" name "" repos "" \
+		host "$1" port 0 scope "" username "$2" name "" repos "" \
 		read_only false created 1 last_used 0 warned 0
 }
 store_ref () {	# host user secret
@@ -85,50 +88,66 @@ store_ref () {	# host user secret
 		xdg:schema org.gnome.keyring.NetworkPassword protocol https server "$1" user "$2"
 }
 
-echo "git-credential-bitbucket get vs git-credential-libsecret get ($RUNS runs each, alternating, medians)"
-printf '%-44s %11s %11s %8s\n' "case" "ours" "libsecret" "ratio"
+echo "git-credential-bitbucket get vs git-credential-libsecret get"
+echo "($RUNS runs each, alternating, medians; $ref)"
+bench_header
 
-# 1 item, stored by the helper itself
-printf 'protocol=https\nhost=bitbucket.org\nusername=alice\npassword=ATATalice-token\n\n' |
-	"$ours" store || script_done 1
-store_ref bitbucket.org alice ATATalice-token
-req bitbucket.org >"$TRASH/r-one"
+# 1 item: a Data Center host, stored by each helper itself
+printf 'protocol=https\nhost=%s\nusername=alice\npassword=dc-alice-token\n\n' "$DC" |
+	"$ours" store >/dev/null || script_done 1
+printf 'protocol=https\nhost=%s\nusername=alice\npassword=dc-alice-token\n\n' "$DC" |
+	"$ref" store >/dev/null || script_done 1
+req "$DC" >"$TRASH/r-one"
 check_same "$TRASH/r-one" "$TRASH/r-one"
-compare "1 item" "$TRASH/r-one" "$TRASH/r-one"
+compare "get, 1 item (Data Center host)" "$TRASH/r-one" "$TRASH/r-one" 0.85
 
-# not Bitbucket: ours must not touch D-Bus; the reference searches
+# not Bitbucket, Data Center hosts declared: against the anchor's whole get
 req github.com >"$TRASH/r-gh"
-compare "another host (github.com)" "$TRASH/r-gh" "$TRASH/r-gh"
+compare "get, not Bitbucket vs the anchor's get" "$TRASH/r-gh" "$TRASH/r-one" 0.2
 
-# 1000 users on one host (both keyrings hold 1000 items for bitbucket.org)
-for ((u = 0; u < 999; u++)); do
-	store_ours bitbucket.org "user$u" "ATATtoken-$u"
-	store_ref bitbucket.org "user$u" "ATATtoken-$u"
+# where the time goes, at 1 item
+echo
+echo "  where our get's time goes (1 item, medians of $RUNS runs, differences):"
+req "$DC" nobody-here >"$TRASH/r-none"
+: >"$TRASH/p-start"; : >"$TRASH/p-other"; : >"$TRASH/p-none"; : >"$TRASH/p-found"; : >"$TRASH/p-dl"
+for ((i = 0; i < RUNS; i++)); do
+	bench_us "$ours" --version >>"$TRASH/p-start"
+	bench_us get "$ours" "$TRASH/r-gh" >>"$TRASH/p-other"
+	bench_us get "$ours" "$TRASH/r-none" >>"$TRASH/p-none"
+	bench_us get "$ours" "$TRASH/r-one" >>"$TRASH/p-found"
+	if [ -x "${BENCH_TOOLS:-}/dlopen-ms" ]; then
+		"$BENCH_TOOLS/dlopen-ms" "$GCB_BINDIR/git-credential-bitbucket.so" >>"$TRASH/p-dl"
+	fi
 done
+t_start=$(bench_median <"$TRASH/p-start") t_other=$(bench_median <"$TRASH/p-other")
+t_none=$(bench_median <"$TRASH/p-none") t_found=$(bench_median <"$TRASH/p-found")
+t_dl=$(bench_median <"$TRASH/p-dl")
+sub () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
+bench_part "process start and exit (--version)" "$t_start"
+bench_part "+ request read, config read, not ours (other host)" "$(sub "$t_other" "$t_start")"
+if [ "$t_dl" != nan ]; then
+	bench_part "+ loading the core module (libsecret, GLib: dlopen)" "$t_dl"
+	bench_part "+ bus connection and the scope searches (none found)" \
+		"$(sub "$(sub "$t_none" "$t_other")" "$t_dl")"
+else
+	bench_part "+ module load, bus connection, scope searches" "$(sub "$t_none" "$t_other")"
+fi
+bench_part "+ the encrypted session (DH) and the secret" "$(sub "$t_found" "$t_none")"
+bench_part "= get that returns a token" "$t_found"
+echo
+
+# 1000 items: 999 more users on one host, in both keyrings, stored 8 at a time
+for ((u = 0; u < 999; u++)); do
+	store_ours bitbucket.org "user$u" "ATATtoken-$u" &
+	store_ref bitbucket.org "user$u" "ATATtoken-$u" &
+	(( u % 4 == 3 )) && wait
+done
+wait
+store_ours bitbucket.org alice ATATalice-token
+store_ref bitbucket.org alice ATATalice-token
 req bitbucket.org user500 >"$TRASH/r-user"
 check_same "$TRASH/r-user" "$TRASH/r-user"
-compare "1000 users on one host (username given)" "$TRASH/r-user" "$TRASH/r-user"
-compare "1000 users on one host (no username)" "$TRASH/r-one" "$TRASH/r-one"
-
-# 1000 hosts
-for ((h = 0; h < 1000; h++)); do
-	store_ours "dc$h.example.com" alice "token-$h"
-	store_ref "dc$h.example.com" alice "token-$h"
-done
-compare "1000 hosts + 1000 users (bitbucket.org, user)" "$TRASH/r-user" "$TRASH/r-user"
-
-echo
-echo "where our time goes (medians of $RUNS runs):"
-t_start=$( for ((i = 0; i < RUNS; i++)); do s=$EPOCHREALTIME; "$ours" --version >/dev/null; e=$EPOCHREALTIME; echo $(( ${e/./} - ${s/./} )); done | median )
-t_other=$( for ((i = 0; i < RUNS; i++)); do run_once "$ours" "$TRASH/r-gh"; done | median )
-req bitbucket.org nobody-here >"$TRASH/r-none"
-t_none=$( for ((i = 0; i < RUNS; i++)); do run_once "$ours" "$TRASH/r-none"; done | median )
-t_found=$( for ((i = 0; i < RUNS; i++)); do run_once "$ours" "$TRASH/r-user"; done | median )
-awk -v a="$t_start" -v b="$t_other" -v c="$t_none" -v d="$t_found" 'BEGIN {
-	printf "  %-58s %6.2f ms\n", "process start (gate, no keyring libraries)", a
-	printf "  %-58s %6.2f ms\n", "+ reading the request, deciding it is not ours", b - a
-	printf "  %-58s %6.2f ms\n", "+ loading libsecret, bus connection, 3 scope searches", c - b
-	printf "  %-58s %6.2f ms\n", "+ the encrypted session (DH exchange) and the secret", d - c
-	printf "  %-58s %6.2f ms\n", "= get that returns a token", d
-}'
+compare "get, 1000 items (one host, username given)" "$TRASH/r-user" "$TRASH/r-user" 0.85
+req bitbucket.org >"$TRASH/r-any"
+compare "get, 1000 items (one host, no username)" "$TRASH/r-any" "$TRASH/r-any" 0.85
 script_done 0
