@@ -58,6 +58,8 @@ PURE_SRC  = helper/msg.c $(CRED_PURE_SRC) \
 	    keystore/secret.c
 # the keyring: the one libsecret user
 KEYSTORE_SRC = keystore/keystore.c
+# keystore.h's calls dispatched to the Secret Service or the file store
+KSBACKEND_SRC = keystore/ksbackend.c
 # the keyring policy both programs share (watchdog, one line per error):
 # linked wherever the keystore is, with no library flags of its own
 KEYRING_SRC = helper/keyring.c
@@ -68,7 +70,7 @@ PEM_SRC   = keystore/pem.c keystore/openssh-key.c keystore/sshwire.c
 KEYTEXT_SRC = keystore/keytext.c
 # the encrypted file store (Documentation/technical/keystore-file-format.txt):
 # its crypto is an OpenSSL user, its key cache the one libkeyutils user;
-# not linked into the programs yet, only into the unit tests
+# linked wherever the keystore is (helper/keyring.c chooses the backend)
 FSCRYPTO_SRC  = keystore/filestore-crypto.c
 FSCACHE_SRC   = keystore/filestore-cache.c
 FILESTORE_SRC = $(wildcard keystore/filestore*.c)
@@ -84,12 +86,15 @@ HEADERS   = $(wildcard helper/*.h helper/*/*.h keystore/*.h)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 PURE_OBJ     = $(call obj,$(PURE_SRC))
-KEYSTORE_OBJ = $(call obj,$(KEYSTORE_SRC)) $(call obj,$(KEYRING_SRC))
+FILESTORE_OBJ = $(call obj,$(FILESTORE_SRC))
+KEYSTORE_OBJ = $(call obj,$(KEYSTORE_SRC) $(KSBACKEND_SRC)) $(FILESTORE_OBJ) \
+	       $(call obj,$(KEYRING_SRC))
+# the keystore's libraries: libsecret, and OpenSSL + libkeyutils for the file store
+KEYSTORE_LIBS = $(SECRET_LIBS) $(SSL_LIBS) $(KEYUTILS_LIBS)
 PEM_OBJ      = $(call obj,$(PEM_SRC) $(KEYTEXT_SRC))
 CORE_OBJ     = $(call obj,$(CORE_SRC))
 KEYS_OBJ     = $(call obj,$(KEYS_SRC))
 SSH_OBJ      = $(call obj,$(SSH_SRC))
-FILESTORE_OBJ = $(call obj,$(FILESTORE_SRC))
 
 # Each library's flags go only to the objects that own it.
 $(call obj,$(KEYSTORE_SRC)): LIB_CFLAGS = $(SECRET_CFLAGS)
@@ -119,7 +124,7 @@ $(B)/%.o: %.c $(HEADERS) Makefile | $(B)/include-rules.ok
 # <libssh2...> only in SSH2_SRC, <openssl/...> only in PEM_SRC.
 # every file the build compiles or includes (a keystore/ file joins a list above)
 INCLUDE_CHECKED = helper/git-credential-bitbucket.c helper/git-bitbucket-ssh.c \
-		  $(PURE_SRC) $(KEYSTORE_SRC) $(KEYRING_SRC) $(PEM_SRC) $(KEYTEXT_SRC) $(CORE_SRC) $(KEYS_SRC) $(SSH_SRC) \
+		  $(PURE_SRC) $(KEYSTORE_SRC) $(KSBACKEND_SRC) $(KEYRING_SRC) $(PEM_SRC) $(KEYTEXT_SRC) $(CORE_SRC) $(KEYS_SRC) $(SSH_SRC) \
 		  $(HEADERS) $(UNIT_SRC) t/unit/unit.h $(wildcard t/helper/*.c)
 # <openssl/...> also in FSCRYPTO_SRC; <keyutils.h> only in FSCACHE_SRC and
 # the file store's unit test (it probes and inspects the kernel keyring)
@@ -146,7 +151,8 @@ $(B)/gcb-build.h: FORCE
 	@printf '#define GCB_MODDIR "%s"\n#define GCB_VERSION "%s"\n' '$(MODDIR)' '$(VERSION)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
-$(B)/helper/git-credential-bitbucket.o $(B)/helper/git-bitbucket-ssh.o: $(B)/gcb-build.h
+$(B)/helper/git-credential-bitbucket.o $(B)/helper/git-bitbucket-ssh.o \
+$(B)/helper/credential/cred-args.o: $(B)/gcb-build.h
 
 # The gate: reads git's request, decides whether the host is ours, and only
 # then loads the core module (libsecret, OpenSSL).  A request for another
@@ -155,29 +161,28 @@ $(OUT)/git-credential-bitbucket: $(B)/helper/git-credential-bitbucket.o $(PURE_O
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -ldl
 
-# Two modules: git's get/store/erase and the token verbs need only
-# libsecret; the key verbs add OpenSSL (keystore/pem.c).
+# Two modules: git's get/store/erase and the token verbs need the
+# keystore (libsecret; OpenSSL and libkeyutils for the file store); the
+# key verbs add key material (keystore/pem.c).  The SSH wrapper asks for a
+# file store's passphrase with the helper's terminal reader (cred-tty.c).
 $(MODULE): $(CORE_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
 	@mkdir -p $(OUT)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(SECRET_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(KEYSTORE_LIBS)
 
 $(KEYS_MODULE): $(KEYS_OBJ) $(CORE_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
 	@mkdir -p $(OUT)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(SECRET_LIBS) $(SSL_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(KEYSTORE_LIBS)
 
-$(OUT)/git-bitbucket-ssh: $(B)/helper/git-bitbucket-ssh.o $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
+$(OUT)/git-bitbucket-ssh: $(B)/helper/git-bitbucket-ssh.o $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) \
+		$(B)/helper/credential/cred-tty.o $(PURE_OBJ)
 	@mkdir -p $(OUT)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SSH2_LIBS) $(KEYSTORE_LIBS)
 
 $(B)/t/unit/%: t/unit/%.c t/unit/unit.h $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) \
-		$(FILESTORE_OBJ) $(PURE_OBJ)
+		$(PURE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) \
 		$(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS) $(KEYUTILS_LIBS)
-
-# the file store is in no program yet: name its objects as prerequisites of
-# a target, or make deletes them as intermediates after linking the units
-units: $(FILESTORE_OBJ)
 
 # programs only the tests run (t/helper/*.c), next to the unit tests
 TEST_HELPERS = $(patsubst t/helper/%.c,$(B)/t/unit/%,$(wildcard t/helper/*.c))
@@ -195,7 +200,7 @@ units: $(UNITS) $(TEST_HELPERS)
 # build-fuzz/ and runs each FUZZ_SECONDS (FUZZ_TARGETS: a subset;
 # FUZZ_MERGE=1 merges new inputs into t/fuzz/corpus/).
 FUZZ_SRC  = $(wildcard t/fuzz/fuzz-*.c)
-FUZZ_OBJ  = $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(FILESTORE_OBJ) $(PURE_OBJ)
+FUZZ_OBJ  = $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
 FUZZ_LIBS = $(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS) $(KEYUTILS_LIBS)
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst t/fuzz/fuzz-%.c,%,$(FUZZ_SRC))

@@ -24,7 +24,10 @@
 #ifndef GCB_KEYRING_H
 #define GCB_KEYRING_H
 
+#include <limits.h>
+
 #include "keystore.h"
+#include "secret.h"
 
 #define KEYRING_OPEN_SECONDS	6
 #define KEYRING_OVERALL_SECONDS	30
@@ -37,6 +40,68 @@
  * (keyring_error) and the KS_ERR_* code is returned.
  */
 int keyring_open(struct keystore **ks, int exit_status);
+
+/*
+ * Which store keyring_open() uses (Documentation/git-credential-bitbucket.txt,
+ * KEYSTORE): bitbucket.keystore forces one; unset, the Secret Service when
+ * it answers and its default collection is unlocked, else the encrypted
+ * file store (filestore.h).  A Secret Service that is there but locked or
+ * unusable stays the answer (its line says how to unlock it) unless a file
+ * store exists.  The file store's key comes from the kernel's cache, else
+ * from a passphrase asked on /dev/tty (never when GIT_TERMINAL_PROMPT=0),
+ * and is cached for bitbucket.cacheTimeout seconds (default 900); with
+ * neither, one line says to run 'git credential-bitbucket unlock'.  No
+ * watchdog runs while the file store is used: it makes no D-Bus call, and
+ * its lock waits at most FS_LOCK_WAIT_MS.
+ */
+enum { KEYRING_AUTO, KEYRING_SECRET_SERVICE, KEYRING_FILE };
+
+struct keyring_choice {
+	int backend;		/* KS_BACKEND_*, 0 before keyring_open() chose */
+	char why[128];		/* "there is no D-Bus session bus", ... */
+	char path[PATH_MAX];	/* the file store's path, or "" */
+	int fallback;		/* the file store, because the Secret Service could not be used */
+};
+
+/* What the last keyring_open() chose, and why. */
+const struct keyring_choice *keyring_chosen(void);
+
+/* bitbucket.keystore (KEYRING_*) and bitbucket.cacheTimeout; prints a bad value. */
+int keyring_settings(int *mode, unsigned *cache_timeout);
+
+/*
+ * Open the default file store and unlock it from the cache or the
+ * terminal, caching the key for timeout seconds; prints the one line on
+ * failure.  For the verbs that manage the store (cred-store.c).
+ */
+struct filestore;
+int keyring_open_file(struct filestore **fs, unsigned timeout);
+
+/*
+ * Read a passphrase on /dev/tty with echo off (cred-tty.c): 0, -1 when
+ * there is no terminal (or GIT_TERMINAL_PROMPT=0) or it was closed, -2
+ * after printing that it is too long.
+ */
+#define KEYRING_PASSPHRASE_MAX 1024
+int keyring_ask_passphrase(const char *prompt, struct sbuf *out);
+
+/* The line for a locked file store with no terminal to ask on. */
+void keyring_file_locked_error(const char *path);
+
+/*
+ * At exit, when something was stored (ks_stores_made()) in the file store
+ * chosen because the Secret Service could not be used, say so on stderr
+ * ("stored in the encrypted file store PATH (WHY)"): for the shell verbs,
+ * not git's protocol.
+ */
+void keyring_announce_stores(void);
+
+/*
+ * For `list`: when keyring_open() chose the file store, one line on
+ * stdout, "store: the encrypted file store PATH (WHY)".  The Secret
+ * Service, the default, gets no line (status and doctor say more).
+ */
+void keyring_describe_file_store(void);
 
 /* The keyring work is over: disarm the watchdog. */
 void keyring_done(void);

@@ -1,5 +1,7 @@
 /*
- * keystore.c - the only libsecret user.
+ * keystore.c - the only libsecret user: the Secret Service backend of the
+ * keystore interface (kss_* in keystore-ss.h; ksbackend.c dispatches
+ * keystore.h's ks_* calls here or to the file store).
  *
  * Cost model (git runs the helper on every fetch and push): one search is
  * one D-Bus round trip returning object paths only; attributes are read per
@@ -12,6 +14,7 @@
 #include <libsecret/secret.h>
 
 #include "keystore.h"
+#include "keystore-ss.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,13 +32,13 @@
 #define DEFAULT_ALIAS	"/org/freedesktop/secrets/aliases/default"
 #define CALL_TIMEOUT_MS	(KS_CALL_SECONDS * 1000)
 
-struct keystore {
+struct kss {
 	GDBusConnection *conn;
 	SecretService *service;		/* created on first need */
 	int default_unlocked;		/* the default collection was seen unlocked */
 };
 
-struct ks_list {
+struct kss_list {
 	gchar **paths;
 	size_t n;
 };
@@ -116,7 +119,7 @@ static int have_bus_address(void)
 	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-static GVariant *bus_call(struct keystore *ks, const char *dest,
+static GVariant *bus_call(struct kss *ks, const char *dest,
 			  const char *path, const char *iface,
 			  const char *method, GVariant *args,
 			  const GVariantType *reply, int *r)
@@ -134,9 +137,9 @@ static GVariant *bus_call(struct keystore *ks, const char *dest,
 	return v;
 }
 
-int ks_open(struct keystore **out)
+int kss_open(struct kss **out)
 {
-	struct keystore *ks;
+	struct kss *ks;
 	GError *err = NULL;
 
 	*out = NULL;
@@ -159,7 +162,7 @@ int ks_open(struct keystore **out)
 	return KS_OK;
 }
 
-void ks_close(struct keystore *ks)
+void kss_close(struct kss *ks)
 {
 	if (ks == NULL)
 		return;
@@ -171,7 +174,7 @@ void ks_close(struct keystore *ks)
 }
 
 /* The libsecret service proxy, needed for the encrypted transfer session. */
-static int need_service(struct keystore *ks)
+static int need_service(struct kss *ks)
 {
 	GError *err = NULL;
 
@@ -283,7 +286,7 @@ static int item_from_attributes(GVariant *attrs, struct ks_item *it)
 /* ---- search ---- */
 
 /* A boolean property; -1 when it cannot be read. */
-static int get_bool(struct keystore *ks, const char *path, const char *iface,
+static int get_bool(struct kss *ks, const char *path, const char *iface,
 		    const char *name, int *r)
 {
 	GVariant *v, *inner;
@@ -305,7 +308,7 @@ static int get_bool(struct keystore *ks, const char *path, const char *iface,
  * Is the default collection locked?  One round trip through its alias
  * path, and none once it was seen unlocked (or the alias is unknown).
  */
-static int default_locked(struct keystore *ks)
+static int default_locked(struct kss *ks)
 {
 	int r, locked;
 
@@ -315,6 +318,43 @@ static int default_locked(struct keystore *ks)
 	if (locked != 1)
 		ks->default_unlocked = 1;
 	return locked == 1;
+}
+
+int kss_get_label(struct kss *ks, const struct ks_item *it, char *buf,
+		  size_t len)
+{
+	GVariant *v, *inner;
+	int r;
+
+	if (len > 0)
+		buf[0] = '\0';
+	v = bus_call(ks, BUS_NAME, it->id, PROPS_IFACE, "Get",
+		     g_variant_new("(ss)", ITEM_IFACE, "Label"),
+		     G_VARIANT_TYPE("(v)"), &r);
+	if (v == NULL)
+		return r;
+	g_variant_get(v, "(v)", &inner);
+	if (g_variant_is_of_type(inner, G_VARIANT_TYPE_STRING) && len > 0)
+		snprintf(buf, len, "%s", g_variant_get_string(inner, NULL));
+	g_variant_unref(inner);
+	g_variant_unref(v);
+	return KS_OK;
+}
+
+int kss_probe(struct kss *ks)
+{
+	int r = KS_OK, locked;
+
+	locked = get_bool(ks, DEFAULT_ALIAS, COLL_IFACE, "Locked", &r);
+	if (locked == 1)
+		return KS_ERR_LOCKED;
+	if (locked == 0) {
+		ks->default_unlocked = 1;
+		return KS_OK;
+	}
+	/* no default collection is "not usable" too: nothing to store into */
+	return r == KS_OK || r == KS_ERR_NOT_FOUND || r == KS_ERR_INTERNAL ?
+	       KS_ERR_NO_COLLECTION : r;
 }
 
 /* The SearchItems attributes: every non-empty field, widened by flags. */
@@ -344,12 +384,12 @@ static GVariant *pattern_variant(const struct ks_item *p, unsigned flags)
 	return g_variant_builder_end(&b);
 }
 
-int ks_search(struct keystore *ks, const struct ks_item *pattern,
-	      unsigned flags, struct ks_list **out, size_t *locked_out)
+int kss_search(struct kss *ks, const struct ks_item *pattern,
+	      unsigned flags, struct kss_list **out, size_t *locked_out)
 {
 	GVariant *v;
 	gchar **unlocked = NULL, **locked = NULL;
-	struct ks_list *l;
+	struct kss_list *l;
 	int r;
 
 	*out = NULL;
@@ -382,12 +422,12 @@ int ks_search(struct keystore *ks, const struct ks_item *pattern,
 	return KS_OK;
 }
 
-size_t ks_list_len(const struct ks_list *list)
+size_t kss_list_len(const struct kss_list *list)
 {
 	return list ? list->n : 0;
 }
 
-void ks_list_free(struct ks_list *list)
+void kss_list_free(struct kss_list *list)
 {
 	if (list == NULL)
 		return;
@@ -395,7 +435,7 @@ void ks_list_free(struct ks_list *list)
 	free(list);
 }
 
-static int load_item(struct keystore *ks, const char *path, struct ks_item *out)
+static int load_item(struct kss *ks, const char *path, struct ks_item *out)
 {
 	GVariant *v, *inner;
 	int r;
@@ -418,17 +458,17 @@ static int load_item(struct keystore *ks, const char *path, struct ks_item *out)
 	return r;
 }
 
-const char *ks_list_id(const struct ks_list *list, size_t i)
+const char *kss_list_id(const struct kss_list *list, size_t i)
 {
 	return list != NULL && i < list->n ? list->paths[i] : NULL;
 }
 
-int ks_item_load(struct keystore *ks, const char *id, struct ks_item *out)
+int kss_item_load(struct kss *ks, const char *id, struct ks_item *out)
 {
 	return load_item(ks, id, out);
 }
 
-int ks_list_get(struct keystore *ks, const struct ks_list *list, size_t i,
+int kss_list_get(struct kss *ks, const struct kss_list *list, size_t i,
 		struct ks_item *out)
 {
 	if (list == NULL || i >= list->n)
@@ -449,7 +489,7 @@ static void __attribute__((noinline)) scrub_stack(void)
 	wipe((void *)area, sizeof(area));
 }
 
-int ks_get_secret(struct keystore *ks, const struct ks_item *it,
+int kss_get_secret(struct kss *ks, const struct ks_item *it,
 		  struct sbuf *out)
 {
 	SecretValue *val;
@@ -476,7 +516,7 @@ int ks_get_secret(struct keystore *ks, const struct ks_item *it,
 }
 
 /* The default collection's path, refusing (never prompting) when locked. */
-static int default_collection(struct keystore *ks, char **path)
+static int default_collection(struct kss *ks, char **path)
 {
 	GVariant *v;
 	const char *p;
@@ -537,7 +577,7 @@ static gboolean prompt_timeout(gpointer data)
  * at most KS_PROMPT_SECONDS.  No window id: a provider that needs a dialog
  * shows a free-standing one (or none); one left unanswered is dismissed.
  */
-static int run_prompt(struct keystore *ks, const char *prompt)
+static int run_prompt(struct kss *ks, const char *prompt)
 {
 	struct prompt_wait w = { 0, 0, FALSE };
 	GMainContext *ctx = g_main_context_new();
@@ -583,7 +623,7 @@ static int run_prompt(struct keystore *ks, const char *prompt)
 }
 
 /* Item.Delete, following the prompt the provider may answer with. */
-static int delete_path(struct keystore *ks, const char *id)
+static int delete_path(struct kss *ks, const char *id)
 {
 	GVariant *v;
 	char *prompt;
@@ -601,8 +641,8 @@ static int delete_path(struct keystore *ks, const char *id)
 }
 
 /* Items that a new one replaces: same kind class, place and owner. */
-static int find_replaced(struct keystore *ks, const struct ks_item *it,
-			 struct ks_list **out)
+static int find_replaced(struct kss *ks, const struct ks_item *it,
+			 struct kss_list **out)
 {
 	struct ks_item p = KS_ITEM_INIT;
 	int is_key = strcmp(it->kind, KS_KIND_SSH_KEY) == 0;
@@ -611,7 +651,7 @@ static int find_replaced(struct keystore *ks, const struct ks_item *it,
 		/* key names are unique among keys, whatever their scope */
 		memcpy(p.kind, KS_KIND_SSH_KEY, sizeof(KS_KIND_SSH_KEY));
 		memcpy(p.name, it->name, sizeof(p.name));
-		return ks_search(ks, &p, 0, out, NULL);
+		return kss_search(ks, &p, 0, out, NULL);
 	}
 	memcpy(p.protocol, it->protocol, sizeof(p.protocol));
 	memcpy(p.host, it->host, sizeof(p.host));
@@ -620,13 +660,13 @@ static int find_replaced(struct keystore *ks, const struct ks_item *it,
 	memcpy(p.username, it->username, sizeof(p.username));
 	if (p.username[0] == '\0')
 		return KS_ERR_INTERNAL;	/* tokens always have a username */
-	return ks_search(ks, &p, KS_MATCH_PORT | KS_MATCH_SCOPE, out, NULL);
+	return kss_search(ks, &p, KS_MATCH_PORT | KS_MATCH_SCOPE, out, NULL);
 }
 
-int ks_store(struct keystore *ks, struct ks_item *it, const char *label,
+int kss_store(struct kss *ks, struct ks_item *it, const char *label,
 	     const struct sbuf *secret)
 {
-	struct ks_list *old = NULL;
+	struct kss_list *old = NULL;
 	SecretValue *val = NULL;
 	GHashTable *props = NULL;
 	GError *err = NULL;
@@ -659,7 +699,7 @@ int ks_store(struct keystore *ks, struct ks_item *it, const char *label,
 	if ((r = set_field(it->id, sizeof(it->id), path)) != KS_OK)
 		goto out;
 	/* written: now the replaced ones can go */
-	for (size_t i = 0; i < ks_list_len(old); i++) {
+	for (size_t i = 0; i < kss_list_len(old); i++) {
 		if (strcmp(old->paths[i], path) == 0)
 			continue;
 		if ((r = delete_path(ks, old->paths[i])) != KS_OK &&
@@ -672,19 +712,19 @@ out:
 		secret_value_unref(val);
 	if (props != NULL)
 		g_hash_table_unref(props);
-	ks_list_free(old);
+	kss_list_free(old);
 	g_free(coll);
 	g_free(path);
 	return r;
 }
 
-int ks_delete(struct keystore *ks, const struct ks_item *it)
+int kss_delete(struct kss *ks, const struct ks_item *it)
 {
 	return delete_path(ks, it->id);
 }
 
 /* Properties.Set of one item property. */
-static int set_property(struct keystore *ks, const char *id, const char *name,
+static int set_property(struct kss *ks, const char *id, const char *name,
 			GVariant *value)
 {
 	GVariant *v;
@@ -697,7 +737,7 @@ static int set_property(struct keystore *ks, const char *id, const char *name,
 	return r;
 }
 
-int ks_update(struct keystore *ks, const struct ks_item *it,
+int kss_update(struct kss *ks, const struct ks_item *it,
 	      const char *label)
 {
 	int r = set_property(ks, it->id, "Attributes", item_attributes(it));
@@ -707,7 +747,7 @@ int ks_update(struct keystore *ks, const struct ks_item *it,
 	return set_property(ks, it->id, "Label", g_variant_new_string(label));
 }
 
-const char *ks_strerror(int err)
+const char *kss_strerror(int err)
 {
 	switch (err) {
 	case KS_OK:

@@ -1,5 +1,9 @@
 /*
- * keystore.h - the project's secrets in the Secret Service, in our terms.
+ * keystore.h - the project's secrets in our terms, in either of two
+ * backends: the Secret Service (keystore.c) or the encrypted file store
+ * (filestore.h).  ksbackend.c dispatches every call to the handle's
+ * backend; the semantics below are the same on both, except where a
+ * function says it is the Secret Service's alone.
  *
  * keystore.c is the only file that includes libsecret.  Items carry
  * non-secret metadata as attributes (what kind of secret, where it applies,
@@ -32,6 +36,19 @@ enum {
 	KS_ERR_NOMEM = -10,
 	KS_ERR_PROMPT = -11,		/* the service wants a dialog answered */
 };
+
+/*
+ * The file store's errors (FS_ERR_*, filestore.h) as keystore codes:
+ * KS_ERR_FILE(FS_ERR_AUTH) and so on; ks_strerror() gives fs_strerror()'s
+ * phrase.  Not found, too long and out of memory come back as KS_ERR_*.
+ */
+#define KS_ERR_FILE_BASE	(-100)
+#define KS_ERR_FILE(fs_err)	(KS_ERR_FILE_BASE + (fs_err))
+#define KS_IS_FILE_ERR(e)	((e) < KS_ERR_FILE_BASE)
+#define KS_FILE_ERR(e)		((e) - KS_ERR_FILE_BASE)
+
+/* Which backend a handle uses: ks_backend(). */
+enum { KS_BACKEND_SECRET_SERVICE = 1, KS_BACKEND_FILE = 2 };
 
 /* Item kinds (the "kind" attribute). */
 #define KS_KIND_API_TOKEN	"api-token"	 /* Cloud API token (ATAT...) */
@@ -86,6 +103,27 @@ struct ks_list;
 int ks_open(struct keystore **out);
 void ks_close(struct keystore *ks);
 
+/*
+ * The Secret Service handle's state: KS_OK when the service answers and
+ * its default collection is unlocked, else KS_ERR_NO_SERVICE,
+ * KS_ERR_LOCKED, KS_ERR_NO_COLLECTION or the call's error.  One round trip;
+ * KS_OK for a file store handle.
+ */
+int ks_probe(struct keystore *ks);
+
+/*
+ * A handle over an opened (and normally unlocked) file store, which it
+ * owns from then on: ks_close() closes fs.  Opening, unlocking and the key
+ * cache are filestore.h's, driven by the programs (helper/keyring.c).
+ */
+struct filestore;
+int ks_open_file(struct filestore *fs, struct keystore **out);
+int ks_backend(const struct keystore *ks);
+/* The file store behind a KS_BACKEND_FILE handle, else NULL. */
+struct filestore *ks_filestore(struct keystore *ks);
+/* How many ks_store() calls succeeded in this process (on any handle). */
+unsigned long ks_stores_made(void);
+
 
 /*
  * Find items of our schema whose attributes equal every non-empty field of
@@ -119,6 +157,10 @@ void ks_list_free(struct ks_list *list);
 /* Load the secret value of one item (it->id must be set). */
 int ks_get_secret(struct keystore *ks, const struct ks_item *it,
 		  struct sbuf *out);
+
+/* The item's label into buf (it->id must be set; cut to len - 1 bytes). */
+int ks_get_label(struct keystore *ks, const struct ks_item *it, char *buf,
+		 size_t len);
 
 /*
  * Store a new item in the default collection with a human-readable label.

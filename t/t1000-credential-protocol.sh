@@ -337,7 +337,7 @@ test_expect_success 'no session bus: one line, exit 3' '
 	printf "protocol=https\nhost=bitbucket.org\n\n" >req &&
 	test_must_fail_code 3 env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR=/nonexistent "$helper" get <req >out 2>err &&
 	test_must_be_empty out &&
-	echo "git-credential-bitbucket: cannot reach the keyring: there is no D-Bus session bus; run this inside your desktop session, or start one with '\''dbus-run-session -- \$SHELL'\'' and a Secret Service such as gnome-keyring" >expect &&
+	echo "git-credential-bitbucket: cannot reach the keyring: there is no D-Bus session bus and no encrypted file store yet; create one with '\''git credential-bitbucket unlock'\'' (servers, WSL, CI), or run this inside your desktop session" >expect &&
 	test_cmp expect err
 '
 
@@ -392,7 +392,7 @@ test_expect_success 'no Secret Service on the bus: one line, exit 3' '
 	stop_keyring_daemon &&
 	test_must_fail_code 3 "$helper" get <req >out 2>err &&
 	test_must_be_empty out &&
-	echo "git-credential-bitbucket: cannot reach the keyring: no Secret Service is running on the session bus; start gnome-keyring-daemon (or another Secret Service provider) and try again" >expect &&
+	echo "git-credential-bitbucket: cannot reach the keyring: no Secret Service is running on the session bus and there is no encrypted file store yet; create one with '\''git credential-bitbucket unlock'\'', or start gnome-keyring-daemon (or another Secret Service provider) and try again" >expect &&
 	test_cmp expect err &&
 	test_must_fail_code 3 "$helper" store <sreq 2>err &&
 	test_cmp expect err

@@ -299,7 +299,7 @@ test_expect_success 'no session bus: the credential helper'\''s line and what to
 		git-bitbucket-ssh -p "$SSHD_PORT" git@127.0.0.1 \
 		"git-upload-pack '\''/acme/widget.git'\''" </dev/null >out 2>err &&
 	test_must_be_empty out &&
-	echo "git-bitbucket-ssh: cannot reach the keyring: there is no D-Bus session bus; run this inside your desktop session, or start one with '\''dbus-run-session -- \$SHELL'\'' and a Secret Service such as gnome-keyring" >expect &&
+	echo "git-bitbucket-ssh: cannot reach the keyring: there is no D-Bus session bus and no encrypted file store yet; create one with '\''git credential-bitbucket unlock'\'' (servers, WSL, CI), or run this inside your desktop session" >expect &&
 	test_cmp expect err
 '
 

@@ -46,6 +46,17 @@ static void apply(struct config *cfg, const char *name, const char *val)
 			memcpy(cfg->ssh_key, val, vl + 1);
 	} else if (strcasecmp(name, "bitbucket.keymaxage") == 0) {
 		cfg->key_max_age_days = parse_days(val, 180);
+	} else if (strcasecmp(name, "bitbucket.keystore") == 0) {
+		/* checked where it is used (helper/keyring.c): kept as given */
+		snprintf(cfg->keystore, sizeof(cfg->keystore), "%s", val);
+	} else if (strcasecmp(name, "bitbucket.cachetimeout") == 0) {
+		char *end;
+		long t;
+
+		errno = 0;
+		t = strtol(val, &end, 10);
+		cfg->cache_timeout = errno != 0 || end == val || *end != '\0' ||
+				     t < 0 || t > 86400 * 30 ? -1 : t;
 	}
 }
 
@@ -85,6 +96,7 @@ int config_load(struct config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->key_max_age_days = 180;
+	cfg->cache_timeout = CONFIG_CACHE_TIMEOUT;
 	cfg->dc.names = (const char *const *)cfg->dc_names;
 	if (gitconfig_read(&gc, want_bitbucket, NULL) == GITCONFIG_OK) {
 		/* a key without '=' has no value: skipped, as in git's output */

@@ -19,7 +19,12 @@ struct config {
 	struct dc_hosts dc;			/* points at dc_names */
 	char ssh_key[128];			/* bitbucket.sshKey */
 	long key_max_age_days;			/* bitbucket.keyMaxAge, default 180 */
+	char keystore[32];			/* bitbucket.keystore: "", "secret-service", "file" */
+	long cache_timeout;			/* bitbucket.cacheTimeout seconds; -1: not a number */
 };
+
+/* bitbucket.cacheTimeout's default: the file store's key is cached 15 minutes */
+#define CONFIG_CACHE_TIMEOUT 900
 
 /* 0 on success; when the native reader cannot answer and git is missing
  * or fails, the config is left empty (defaults) and -1 is returned. */

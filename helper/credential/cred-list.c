@@ -11,6 +11,7 @@
 #include "credential/cred.h"
 #include "credential/cred-args.h"
 #include "credential/cred-list.h"
+#include "keyring.h"
 #include "msg.h"
 
 /* ---- the table ---- */
@@ -492,6 +493,7 @@ int cmd_list(struct gcb_call *call)
 	} else {
 		print_table(rows, n, (long long)time(NULL),
 			    cred_config(call)->key_max_age_days);
+		keyring_describe_file_store();
 		r = 0;
 	}
 out:

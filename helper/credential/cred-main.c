@@ -647,11 +647,16 @@ int gcb_module_main(struct gcb_call *call)
 		[VERB_LOGOUT] = cmd_logout, [VERB_LIST] = cmd_list,
 		[VERB_KEY] = cmd_key, [VERB_SETUP] = cmd_setup,
 		[VERB_STATUS] = cmd_status, [VERB_DOCTOR] = cmd_doctor,
+		[VERB_UNLOCK] = cmd_unlock, [VERB_LOCK] = cmd_lock,
+		[VERB_PASSWD] = cmd_passwd, [VERB_MIGRATE] = cmd_migrate,
 	};
 
 	if (fn[call->verb->id] == NULL) {
 		msg_error("'%s' is not available in this build", call->verb->name);
 		return EXIT_USAGE;
 	}
+	/* a shell verb that stores says in which store (keyring.h) */
+	if (!call->verb->git_op)
+		keyring_announce_stores();
 	return fn[call->verb->id](call);
 }

@@ -100,6 +100,48 @@ static const struct cred_verb doctor_spec = {
 	OPTS(doctor_opts), 0, 1,
 };
 
+/* ---- the file store: unlock, lock, passwd, migrate ---- */
+
+static const struct cred_opt unlock_opts[UNLOCK_NOPTS] = {
+	[UNLOCK_PASSPHRASE_FD] = { "--passphrase-fd", "N", "read the passphrase as one line from file descriptor N (CI), not the terminal" },
+};
+
+static const struct cred_verb unlock_spec = {
+	NULL, "unlock", "",
+	"Unlock the encrypted file store (created the first time, with the\n"
+	"passphrase asked twice) and cache its key in the kernel's session\n"
+	"keyring for bitbucket.cacheTimeout seconds (default 900).",
+	OPTS(unlock_opts), 0, 0,
+};
+
+static const struct cred_verb lock_spec = {
+	NULL, "lock", "",
+	"Drop the file store's cached key: the next use asks for the passphrase.",
+	NULL, 0, 0, 0,
+};
+
+static const struct cred_opt passwd_opts[UNLOCK_NOPTS] = {
+	[UNLOCK_PASSPHRASE_FD] = { "--passphrase-fd", "N", "read the current, then the new passphrase, one line each, from file descriptor N" },
+};
+
+static const struct cred_verb passwd_spec = {
+	NULL, "passwd", "",
+	"Re-encrypt the file store under a new passphrase (and a new salt).",
+	OPTS(passwd_opts), 0, 0,
+};
+
+static const struct cred_opt migrate_opts[MIGRATE_NOPTS] = {
+	[MIGRATE_TO] = { "--to", "secret-service|file", "the store to move every item to" },
+};
+
+static const struct cred_verb migrate_spec = {
+	NULL, "migrate", "",
+	"Move every token and key from one store to the other: each item is\n"
+	"copied and read back, and only when all are in the destination are\n"
+	"they deleted from the source.",
+	OPTS(migrate_opts), 0, 0,
+};
+
 /* ---- the key verbs ---- */
 
 static const struct cred_opt import_opts[IMPORT_NOPTS] = {
@@ -176,6 +218,14 @@ static const struct gcb_verb verbs[VERB_COUNT] = {
 		"what is stored, for where, as whom, and whether git uses it" },
 	[VERB_DOCTOR] = { VERB_DOCTOR, "doctor", 0, MODULE_CORE, &doctor_spec, NULL, 0,
 		"check a remote end to end and say how to fix what fails" },
+	[VERB_UNLOCK] = { VERB_UNLOCK, "unlock", 0, MODULE_CORE, &unlock_spec, NULL, 0,
+		"unlock (or create) the encrypted file store" },
+	[VERB_LOCK] = { VERB_LOCK, "lock", 0, MODULE_CORE, &lock_spec, NULL, 0,
+		"forget the file store's cached key" },
+	[VERB_PASSWD] = { VERB_PASSWD, "passwd", 0, MODULE_CORE, &passwd_spec, NULL, 0,
+		"change the file store's passphrase" },
+	[VERB_MIGRATE] = { VERB_MIGRATE, "migrate", 0, MODULE_CORE, &migrate_spec, NULL, 0,
+		"move everything to the Secret Service or the file store" },
 };
 
 const struct gcb_verb *gcb_verb_find(const char *name)

@@ -22,6 +22,7 @@ enum gcb_verb_id {
 	VERB_GET, VERB_STORE, VERB_ERASE,		/* git's operations */
 	VERB_LOGIN, VERB_LOGOUT, VERB_LIST, VERB_KEY,	/* shell verbs */
 	VERB_SETUP, VERB_STATUS, VERB_DOCTOR,
+	VERB_UNLOCK, VERB_LOCK, VERB_PASSWD, VERB_MIGRATE,	/* the file store */
 	VERB_COUNT
 };
 
@@ -70,6 +71,8 @@ enum { DOCTOR_JSON, DOCTOR_NOPTS };
 enum { IMPORT_SCOPE, IMPORT_READ_ONLY, IMPORT_FORCE, IMPORT_CONVERT,
        IMPORT_PASS_STDIN, IMPORT_NOPTS };
 enum { GEN_TYPE, GEN_BITS, GEN_SCOPE, GEN_READ_ONLY, GEN_FORCE, GEN_NOPTS };
+enum { UNLOCK_PASSPHRASE_FD, UNLOCK_NOPTS };
+enum { MIGRATE_TO, MIGRATE_NOPTS };
 
 /* The most options and operands any verb has: room for cred_args_parse(). */
 #define VERB_MAX_OPTS 8

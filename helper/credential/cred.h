@@ -81,5 +81,9 @@ int cmd_key(struct gcb_call *call);	/* cred-key.c; argv[1] is the key verb */
 int cmd_setup(struct gcb_call *call);	/* cred-setup.c */
 int cmd_status(struct gcb_call *call);	/* cred-status.c */
 int cmd_doctor(struct gcb_call *call);	/* cred-doctor.c */
+int cmd_unlock(struct gcb_call *call);	/* cred-store.c */
+int cmd_lock(struct gcb_call *call);
+int cmd_passwd(struct gcb_call *call);
+int cmd_migrate(struct gcb_call *call);
 
 #endif

@@ -146,8 +146,15 @@ static void test_table(void)
 	int ok = 1;
 
 	for (int id = 0; id < VERB_COUNT; id++) {
-		const char *names[] = { "get", "store", "erase", "login", "logout", "list", "key" };
-		const struct gcb_verb *v = gcb_verb_find(names[id]);
+		static const char *const names[VERB_COUNT] = {
+			[VERB_GET] = "get", [VERB_STORE] = "store", [VERB_ERASE] = "erase",
+			[VERB_LOGIN] = "login", [VERB_LOGOUT] = "logout", [VERB_LIST] = "list",
+			[VERB_KEY] = "key", [VERB_SETUP] = "setup", [VERB_STATUS] = "status",
+			[VERB_DOCTOR] = "doctor",
+			[VERB_UNLOCK] = "unlock", [VERB_LOCK] = "lock",
+			[VERB_PASSWD] = "passwd", [VERB_MIGRATE] = "migrate",
+		};
+		const struct gcb_verb *v = names[id] ? gcb_verb_find(names[id]) : NULL;
 
 		ok &= v != NULL && (int)v->id == id && (v->git_op == (id <= VERB_ERASE)) &&
 		      (v->git_op || v->spec != NULL || v->n_subs > 0);
