@@ -145,12 +145,13 @@ test_expect_success 'a successful login records when the key was last used' '
 	test_grep -v "\"last_used\": null" acme
 '
 
-test_expect_success 'a read-only key refuses a push locally, before connecting' '
+test_expect_success 'a read-only key named with -i refuses a push locally, before connecting' '
 	git-credential-bitbucket key set-read-only gadget-key true &&
 	git clone "$SSHD_URL/acme/gadget.git" gadget &&
 	echo x >gadget/x && git -C gadget add x && git -C gadget commit -q -m x &&
 	log_mark &&
-	test_must_fail git -C gadget push origin main 2>err &&
+	test_must_fail git -C gadget -c core.sshCommand="git-bitbucket-ssh -i gadget-key" \
+		push origin main 2>err &&
 	test_grep "key .gadget-key. is read-only" err &&
 	test_grep "Bitbucket Cloud access keys always are" err &&
 	log_since >log &&

@@ -26,6 +26,7 @@ try_key () {
 test_expect_success 'setup' '
 	start_keyring &&
 	start_sshd &&
+	SSHD_WANT_PORT=$SSHD_PORT &&	# the keys are scoped with this port: restarts keep it
 	sshd_create_repo acme/widget.git &&
 	git config --global --add bitbucket.dataCenterHost 127.0.0.1 &&
 	sshd_trust_host_keys &&

@@ -132,6 +132,7 @@ fetch_with () {
 test_expect_success 'setup: keyring, sshd, a generated key of each type for its own repository' '
 	start_keyring &&
 	start_sshd &&
+	SSHD_WANT_PORT=$SSHD_PORT &&	# the keys are scoped with this port: restarts keep it
 	git config --global --add bitbucket.dataCenterHost 127.0.0.1 &&
 	git config --global core.sshCommand git-bitbucket-ssh &&
 	git config --global --add safe.directory "*" &&

@@ -225,6 +225,8 @@ static int store_key(const char *what, const char *name, int force,
 	/* ks_store replaces any key of the same name, whatever its scope */
 	if ((r = ks_store(ks, it, label, pem)) != KS_OK)
 		r = cred_keyring_error(r);
+	else
+		key_overlap_warn(ks, it);
 out:
 	key_done(ks);
 	return r;

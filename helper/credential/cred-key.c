@@ -482,6 +482,7 @@ static int key_scope(struct gcb_call *call, const struct cred_verb *v,
 		goto out;
 	msg_out("key '%s' now applies to %s", it.name,
 		item_where(&it, where, sizeof(where)));
+	key_overlap_warn(ks, &it);
 out:
 	key_done(ks);
 	return r;

@@ -50,6 +50,13 @@ void key_from_target(struct ks_item *it, const struct target *t);
 int key_find(struct keystore *ks, const char *name, struct ks_item *it,
 	     int *found);
 
+/*
+ * Just after key it was stored or rescoped: when other keys cover the same
+ * host, scope and port, one warning line naming them and the key that
+ * git-bitbucket-ssh tries first (cred-key-overlap.c).  Never fails.
+ */
+void key_overlap_warn(struct keystore *ks, const struct ks_item *it);
+
 /* Close the keyring (ks may be NULL) and stop the watchdog. */
 void key_done(struct keystore *ks);
 

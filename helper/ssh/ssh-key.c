@@ -1,25 +1,75 @@
 /*
- * ssh-key.c - pick the key for a connection: most specific scope first.
+ * ssh-key.c - the keys for a connection, in the order they are offered:
+ * most specific scope first, then newest first.
  */
 #include "ssh/ssh-key.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bitbucket/rules.h"
 
-/* Is a better than b for this connection?  Read-write first for a push, then the newest. */
-static int better(const struct ks_item *a, const struct ks_item *b, int want_write)
+/* A candidate and the scope level it was found at. */
+struct cand {
+	struct ks_item item;
+	int level;
+};
+
+struct cands {
+	struct cand *v;
+	size_t n, cap;
+};
+
+/* Most specific level first, then ssh_key_order(). */
+static int cand_cmp(const void *pa, const void *pb)
 {
-	if (want_write && a->read_only != b->read_only)
-		return !a->read_only;
-	return a->created > b->created;
+	const struct cand *a = pa, *b = pb;
+
+	if (a->level != b->level)
+		return a->level > b->level ? -1 : 1;
+	return ssh_key_order(&a->item, &b->item);
 }
 
-/* Search one pattern; keep the best usable item in *best (*found set). */
+static int cands_add(struct cands *c, const struct ks_item *it, int level)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		struct cand *v = realloc(c->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return SSHKEY_ERR_NOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n].item = *it;
+	c->v[c->n].level = level;
+	c->n++;
+	return SSHKEY_OK;
+}
+
+/* Does key it serve t (kind, scope at this level, port, repos)? */
+static int usable(const struct ks_item *it, const struct ks_item *pattern, int check_scope,
+		  const struct target *t)
+{
+	if (strcmp(it->kind, KS_KIND_SSH_KEY) != 0)
+		return 0;
+	if (check_scope && strcmp(it->scope, pattern->scope) != 0)
+		return 0;
+	/* least privilege: a key limited to some repositories serves only those */
+	if (it->repos[0] && rules_repos_match(it->repos,
+			t->level == LEVEL_REPO ? t->scope : NULL) != 1)
+		return 0;
+	return 1;
+}
+
+/*
+ * Search one pattern; add each usable item to *c at this level (named:
+ * every key of that name, whatever its host, for the caller to judge).
+ */
 static int search_level(struct keystore *ks, const struct ks_item *pattern, unsigned flags,
-			const struct target *t, int want_write, int check_scope,
-			struct ssh_key_pick *out, int *found)
+			const struct target *t, int level, int named,
+			struct ssh_key_choice *out, struct cands *c)
 {
 	struct ks_list *list = NULL;
 	size_t locked = 0, n;
@@ -42,18 +92,12 @@ static int search_level(struct keystore *ks, const struct ks_item *pattern, unsi
 			r = SSHKEY_ERR_KEYRING;
 			goto out;
 		}
-		if (strcmp(it.kind, KS_KIND_SSH_KEY) != 0)
+		if (!usable(&it, pattern, !named, t))
 			continue;
-		if (check_scope && strcmp(it.scope, pattern->scope) != 0)
+		if (!named && !ssh_key_port_applies(&it, t->port))
 			continue;
-		/* least privilege: a key limited to some repositories serves only those */
-		if (it.repos[0] && rules_repos_match(it.repos,
-				t->level == LEVEL_REPO ? t->scope : NULL) != 1)
-			continue;
-		if (!*found || better(&it, &out->item, want_write)) {
-			out->item = it;
-			*found = 1;
-		}
+		if ((r = cands_add(c, &it, level)) != SSHKEY_OK)
+			goto out;
 	}
 	r = SSHKEY_OK;
 out:
@@ -61,32 +105,64 @@ out:
 	return r;
 }
 
-int ssh_key_pick(struct keystore *ks, const struct target *t, const char *name,
-		 int want_write, struct ssh_key_pick *out)
+static int set_field(char *dst, size_t len, const char *src)
+{
+	if (strlen(src) >= len)
+		return -1;
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+/* -i NAME / bitbucket.sshKey: 1 when the key is t's and is the choice, 0 when not. */
+static int choose_named(struct keystore *ks, const struct target *t, const char *name,
+			struct ssh_key_choice *out, int *r)
 {
 	struct ks_item pattern = KS_ITEM_INIT;
-	int found = 0, r;
+	struct cands c = { 0 };
+
+	*r = SSHKEY_ERR_NOT_FOUND;
+	if (set_field(pattern.kind, sizeof(pattern.kind), KS_KIND_SSH_KEY) != 0 ||
+	    set_field(pattern.name, sizeof(pattern.name), name) != 0)
+		return 1;
+	/* wherever it was imported for: the name is unique among keys */
+	if ((*r = search_level(ks, &pattern, 0, t, 0, 1, out, &c)) != SSHKEY_OK)
+		goto done;
+	*r = SSHKEY_ERR_NOT_FOUND;
+	if (c.n == 0)
+		goto done;
+	qsort(c.v, c.n, sizeof(*c.v), cand_cmp);
+	if (strcmp(c.v[0].item.host, t->host) != 0 ||
+	    !ssh_key_port_applies(&c.v[0].item, t->port)) {
+		/* another host's key is never offered here: choose by scope */
+		out->named_elsewhere = 1;
+		out->named = c.v[0].item;
+		free(c.v);
+		return 0;
+	}
+	out->keys[0] = c.v[0].item;
+	out->n = out->candidates = 1;
+	*r = SSHKEY_OK;
+done:
+	free(c.v);
+	return 1;
+}
+
+int ssh_key_choose(struct keystore *ks, const struct target *t, const char *name,
+		   int want_write, struct ssh_key_choice *out)
+{
+	struct ks_item pattern = KS_ITEM_INIT;
+	struct cands c = { 0 };
+	size_t rw = 0;
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (strlen(KS_KIND_SSH_KEY) >= sizeof(pattern.kind))
-		return SSHKEY_ERR_NOT_FOUND;
-	memcpy(pattern.kind, KS_KIND_SSH_KEY, strlen(KS_KIND_SSH_KEY) + 1);
+	if (name != NULL && name[0] != '\0' && choose_named(ks, t, name, out, &r))
+		return r;
 
-	if (name != NULL && name[0] != '\0') {
-		/* named: wherever it was imported for; the name is unique among keys */
-		if (strlen(name) >= sizeof(pattern.name))
-			return SSHKEY_ERR_NOT_FOUND;
-		memcpy(pattern.name, name, strlen(name) + 1);
-		out->levels_tried = 0;
-		if ((r = search_level(ks, &pattern, 0, t, want_write, 0, out, &found)) != SSHKEY_OK)
-			return r;
-		return found ? SSHKEY_OK : SSHKEY_ERR_NOT_FOUND;
-	}
-
-	if (strlen(t->host) >= sizeof(pattern.host))
+	if (set_field(pattern.kind, sizeof(pattern.kind), KS_KIND_SSH_KEY) != 0 ||
+	    set_field(pattern.host, sizeof(pattern.host), t->host) != 0)
 		return SSHKEY_ERR_NOT_FOUND;
-	memcpy(pattern.host, t->host, strlen(t->host) + 1);
-	/* repository, then account, then the whole host: the first level with a key wins */
+	/* every level: repository, account, the whole host */
 	for (int level = LEVEL_REPO; level >= LEVEL_HOST; level--) {
 		const char *scope;
 
@@ -94,18 +170,34 @@ int ssh_key_pick(struct keystore *ks, const struct target *t, const char *name,
 			continue;
 		scope = level == LEVEL_REPO ? t->scope :
 			level == LEVEL_ACCOUNT ? t->account : "";
-		if (strlen(scope) >= sizeof(pattern.scope))
+		if (set_field(pattern.scope, sizeof(pattern.scope), scope) != 0)
 			continue;
-		memcpy(pattern.scope, scope, strlen(scope) + 1);
 		out->levels_tried++;
 		r = search_level(ks, &pattern, level == LEVEL_HOST ? KS_MATCH_SCOPE : 0,
-				 t, want_write, 1, out, &found);
+				 t, level, 0, out, &c);
 		if (r != SSHKEY_OK)
-			return r;
-		if (found)
-			return SSHKEY_OK;
+			goto out;
 	}
-	return SSHKEY_ERR_NOT_FOUND;
+	r = SSHKEY_ERR_NOT_FOUND;
+	if (c.n == 0)
+		goto out;
+	qsort(c.v, c.n, sizeof(*c.v), cand_cmp);
+	for (size_t i = 0; i < c.n; i++)
+		rw += !c.v[i].item.read_only;
+	/* a push: read-write keys only, unless there are none (the caller refuses) */
+	for (size_t i = 0; i < c.n; i++) {
+		if (want_write && rw > 0 && c.v[i].item.read_only) {
+			out->skipped_read_only++;
+			continue;
+		}
+		if (out->n < SSH_KEY_MAX_TRIES)
+			out->keys[out->n++] = c.v[i].item;
+		out->candidates++;
+	}
+	r = SSHKEY_OK;
+out:
+	free(c.v);
+	return r;
 }
 
 int ssh_key_age_warning_due(const struct ks_item *it, long long now, long max_days,
