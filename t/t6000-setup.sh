@@ -119,4 +119,17 @@ test_expect_success 'no choice and no terminal: the URL scheme decides (scp-like
 	test_cmp expect out
 '
 
+test_expect_success 'bash completion offers setup, status and doctor, their options, and the remotes' '
+	words () {
+		(. "$GCB_TOP/helper/completion/git-credential-bitbucket.bash" &&
+		 COMP_WORDS=(git-credential-bitbucket "$@") && COMP_CWORD=$# &&
+		 _git_credential_bitbucket_cmd && printf "%s\n" "${COMPREPLY[@]}")
+	} &&
+	words "" >actual &&
+	grep -x setup actual && grep -x status actual && grep -x doctor actual &&
+	words setup --d >actual && echo --dry-run >expect && test_cmp expect actual &&
+	words doctor --j >actual && echo --json >expect && test_cmp expect actual &&
+	(cd repo && words doctor or) >actual && echo origin >expect && test_cmp expect actual
+'
+
 test_done

@@ -100,6 +100,8 @@ __gcb_complete () {
 		esac ;;
 	logout)
 		COMPREPLY=($(compgen -W "$(__gcb_stored_urls)" -- "$cur")) ;;
+	setup | doctor)	# a remote of the repository here, or a stored URL
+		COMPREPLY=($(compgen -W "$(git remote 2>/dev/null) $(__gcb_stored_urls)" -- "$cur")) ;;
 	esac
 }
 

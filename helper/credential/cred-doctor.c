@@ -316,7 +316,9 @@ int cred_live_check(const char *url, char *buf, size_t len)
 			 "and the repository name in %s, and that the account (or the key's "
 			 "scope) can see it; an HTTPS URL where SSH was meant says this too", url);
 	} else if (strstr(out, "terminal prompts disabled") || strstr(out, "could not read Username") ||
-		   strstr(out, "could not read Password")) {
+		   strstr(out, "could not read Password") ||
+		   /* git 2.46+ with credential.interactive=never */
+		   strstr(out, "unable to get password") || strstr(out, "unable to get username")) {
 		snprintf(why, sizeof(why), "the server asked for a password and no helper "
 			 "answered: no usable token is stored for this URL, or git does not ask "
 			 "this helper (see the checks above); store one with "
