@@ -171,17 +171,17 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	v = gcb_verb_find(argv[1]);
-	if (v == NULL) {
-		/*
-		 * git may call helpers with operations it adds later: ignore
-		 * them silently.  A person at a terminal gets the usage.
-		 */
-		if (isatty(0) && isatty(2)) {
-			msg_error("unknown command '%s'; see 'git-credential-bitbucket --help'",
-				  argv[1]);
-			return EXIT_USAGE;
-		}
-		return 0;
+	if (v == NULL)
+		return unknown_command(argc, argv);
+	/* every command: --version right after it; git never sends that */
+	if (argc >= 3 && strcmp(argv[2], "--version") == 0) {
+		printf("git-credential-bitbucket %s\n", GCB_VERSION);
+		return fflush(stdout) == 0 ? 0 : EXIT_REFUSED;
+	}
+	if (v->git_op && argc >= 3 && (strcmp(argv[2], "--help") == 0 ||
+				       strcmp(argv[2], "-h") == 0)) {
+		gcb_git_op_help(stdout, v);
+		return fflush(stdout) == 0 ? 0 : EXIT_REFUSED;
 	}
 	if (v->git_op) {
 		r = git_op(v, argc - 1, argv + 1);
@@ -190,8 +190,17 @@ int main(int argc, char **argv)
 
 		r = run_module(&call);
 	}
-	if (fflush(stdout) != 0 && r == 0)
-		r = EXIT_REFUSED;
+	/*
+	 * Output that could not be written (closed, full, a reader gone) is a
+	 * failure with one line, never a silent success: the error flag also
+	 * catches a write that failed inside the verb.
+	 */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		msg_error("cannot write to standard output (closed, full, or its "
+			  "reader went away); the output is incomplete");
+		if (r == 0)
+			r = EXIT_REFUSED;
+	}
 	wipe(out_buffer, sizeof(out_buffer));
 	return r;
 }

@@ -23,6 +23,12 @@
 	"create a personal HTTP access token (Manage account > HTTP access " \
 	"tokens) and use it with your username"
 
+/* Cloud's repository, project and workspace access tokens. */
+#define NOT_ACCOUNT_LEVEL \
+	"repository, project and workspace access tokens (ATCT, username " \
+	"x-token-auth) are not account-level and git over https cannot use " \
+	"them; " HOW_TO_API_TOKEN
+
 #define MAX_USERNAME 255	/* keystore.h: username[256] */
 #define MAX_REGEX 511		/* keystore.h: repos[512] */
 
@@ -148,6 +154,23 @@ static int is_email(const char *u)
 	return dot && dot > at + 1 && dot[1] != '\0';
 }
 
+/* The refusals on Cloud that the username alone decides (after the token's). */
+static int cloud_user(const char *user, struct rule_result *res)
+{
+	if (!*user)
+		return refuse(res, RULE_ERR_NO_USERNAME,
+			"no username for bitbucket.org; use your Bitbucket "
+			"username from Account settings, or "
+			RULES_API_TOKEN_USER " with an API token");
+	if (is_email(user))
+		return refuse(res, RULE_ERR_EMAIL,
+			"an e-mail address is not a git username on "
+			"bitbucket.org (the e-mail is for the REST API); use "
+			"your Bitbucket username from Account settings, or "
+			RULES_API_TOKEN_USER " with an API token");
+	return 0;
+}
+
 static int check_cloud(const char *user, const char *secret, size_t len,
 		       long long now, struct rule_result *res)
 {
@@ -156,9 +179,7 @@ static int check_cloud(const char *user, const char *secret, size_t len,
 
 	if (m == MARK_ATCT || !strcmp(user, RULES_ACCESS_TOKEN_USER))
 		return refuse(res, RULE_ERR_ACCESS_TOKEN,
-			"repository, project and workspace access tokens "
-			"(ATCT, username x-token-auth) are not account-level "
-			"and git over https cannot use them; " HOW_TO_API_TOKEN);
+			NOT_ACCOUNT_LEVEL);
 	if (m == MARK_NONE)
 		return refuse(res, RULE_ERR_PASSWORD,
 			"this is not a Bitbucket token, and bitbucket.org "
@@ -174,17 +195,8 @@ static int check_cloud(const char *user, const char *secret, size_t len,
 		return refuse(res, RULE_ERR_SECRET_SPACE,
 			"the token contains a space; paste it again without "
 			"spaces");
-	if (!*user)
-		return refuse(res, RULE_ERR_NO_USERNAME,
-			"no username for bitbucket.org; use your Bitbucket "
-			"username from Account settings, or "
-			RULES_API_TOKEN_USER " with an API token");
-	if (is_email(user))
-		return refuse(res, RULE_ERR_EMAIL,
-			"an e-mail address is not a git username on "
-			"bitbucket.org (the e-mail is for the REST API); use "
-			"your Bitbucket username from Account settings, or "
-			RULES_API_TOKEN_USER " with an API token");
+	if (cloud_user(user, res) < 0)
+		return res->code;
 	if (m != MARK_ATAT && !strcmp(user, RULES_API_TOKEN_USER))
 		return refuse(res, RULE_ERR_API_USER,
 			"the username " RULES_API_TOKEN_USER " works only with "
@@ -204,11 +216,9 @@ static int check_cloud(const char *user, const char *secret, size_t len,
 	return 0;
 }
 
-static int check_datacenter(const char *user, const char *secret,
-			    size_t len, struct rule_result *res)
+/* The refusals on Data Center that the username alone decides. */
+static int datacenter_user(const char *user, struct rule_result *res)
 {
-	enum marker m = cloud_marker(secret, len);
-
 	if (!*user || !strcmp(user, RULES_ACCESS_TOKEN_USER))
 		return refuse(res, RULE_ERR_BEARER_ONLY,
 			"a Data Center token without a username, or with "
@@ -220,6 +230,16 @@ static int check_datacenter(const char *user, const char *secret,
 			"the username " RULES_API_TOKEN_USER " is for API "
 			"tokens on bitbucket.org only; use your Data Center "
 			"username with a personal HTTP access token");
+	return 0;
+}
+
+static int check_datacenter(const char *user, const char *secret,
+			    size_t len, struct rule_result *res)
+{
+	enum marker m = cloud_marker(secret, len);
+
+	if (datacenter_user(user, res) < 0)
+		return res->code;
 
 	res->kind = KS_KIND_PERSONAL_TOKEN;
 	if (m != MARK_NONE) {
@@ -276,6 +296,35 @@ int rules_check_secret(const struct target *t, const char *username,
 	if (t->product == PRODUCT_CLOUD)
 		return check_cloud(user, secret, len, now, res);
 	return check_datacenter(user, secret, len, res);
+}
+
+int rules_check_username(const struct target *t, const char *username,
+			 struct rule_result *res)
+{
+	const char *user = username ? username : "";
+
+	if (!res)
+		return RULE_ERR_INTERNAL;
+	result_init(res);
+	if (!t || (t->product != PRODUCT_CLOUD && t->product != PRODUCT_DATACENTER))
+		return refuse(res, RULE_ERR_INTERNAL,
+			"internal error: no Bitbucket target for the username; "
+			"please report this");
+	if (strlen(user) > MAX_USERNAME)
+		return refuse(res, RULE_ERR_TOO_LONG,
+			"the username is longer than %d bytes; use your "
+			"Bitbucket username", MAX_USERNAME);
+	if (has_control(user, strlen(user)))
+		return refuse(res, RULE_ERR_USERNAME_CHARS,
+			"the username contains a line break or control "
+			"character; type it again");
+	if (t->product == PRODUCT_CLOUD) {
+		if (!strcmp(user, RULES_ACCESS_TOKEN_USER))
+			return refuse(res, RULE_ERR_ACCESS_TOKEN,
+				NOT_ACCOUNT_LEVEL);
+		return cloud_user(user, res) < 0 ? res->code : 0;
+	}
+	return datacenter_user(user, res) < 0 ? res->code : 0;
 }
 
 int rules_check_expiry(long long expiry, long long now,

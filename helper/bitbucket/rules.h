@@ -77,6 +77,16 @@ int rules_check_secret(const struct target *t, const char *username,
 		       struct rule_result *res);
 
 /*
+ * The refusals the username alone decides, before any token is read
+ * (login asks for the token only after this passes): too long, control
+ * characters; Cloud: empty, x-token-auth, an e-mail address; Data Center:
+ * empty, x-token-auth, x-bitbucket-api-token-auth.  The same lines as
+ * rules_check_secret().  0 or the negative RULE_ERR_* (res->message set).
+ */
+int rules_check_username(const struct target *t, const char *username,
+			 struct rule_result *res);
+
+/*
  * A token's expiry (unix seconds, 0 = unknown) at time now:
  * passed -> RULE_ERR_EXPIRED (never hand it to git); within 7 days ->
  * 0 with res->code RULE_WARN_EXPIRES_SOON and a warning naming the date;

@@ -35,7 +35,7 @@ struct cred_verb {
 	int max_operands;	/* more: misuse "too many arguments" */
 };
 
-#define CRED_ARGS_HELP (-1)	/* cred_args_parse(): --help was printed */
+#define CRED_ARGS_HELP (-1)	/* cred_args_parse(): --help or --version was printed */
 
 /*
  * Parse argv[1..argc-1] (argv[0] is the verb) against v.  vals[i] receives

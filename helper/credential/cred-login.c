@@ -20,6 +20,7 @@
 #include "common/io.h"
 #include "credential/cred.h"
 #include "credential/cred-args.h"
+#include "credential/cred-doctor.h"
 #include "credential/cred-tty.h"
 #include "msg.h"
 #include "bitbucket/rules.h"
@@ -330,13 +331,30 @@ static int login_input(struct login *l, int *tty, int *in, int *out)
 	return need_user ? login_ask_username(l, *tty) : 0;
 }
 
+/*
+ * What the username alone decides (an e-mail address on Cloud, an access
+ * token's x-token-auth, ...) is refused before the token is asked for:
+ * nobody pastes a token only to hear that the name was wrong.
+ */
+static int login_check_username(const struct login *l)
+{
+	struct rule_result res;
+
+	if (rules_check_username(&l->t, l->username, &res) < 0) {
+		msg_error("%s", res.message);
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
 /* The token, with echo off at a terminal; one line from a pipe. */
 static int login_read_token(struct login *l, struct sbuf *token)
 {
 	char prompt[1000];
 	int tty, in, out, r;
 
-	if ((r = login_input(l, &tty, &in, &out)) != 0) {
+	if ((r = login_input(l, &tty, &in, &out)) != 0 ||
+	    (r = login_check_username(l)) != 0) {
 		if (tty >= 0)
 			close(tty);
 		return r;
@@ -407,7 +425,8 @@ int cmd_login(struct gcb_call *call)
 	if (r != 0)
 		return r;
 	login_report(&l, &stored);
-	return 0;
+	/* --check: what doctor's live check says (cred-doctor.c) */
+	return vals[LOGIN_CHECK] ? cred_login_check(&l.t, ops[0]) : 0;
 }
 
 /* ---- logout ---- */

@@ -516,6 +516,35 @@ static int same_visit(struct keystore *ks, const struct ks_item *it, void *vctx)
 	return 1;
 }
 
+/*
+ * git sends the username the person typed at its prompt, or the one in the
+ * remote URL or credential.username: an empty one is refused here with the
+ * way to give one (the rules' line speaks of tokens, not of git's config).
+ */
+static int store_check_username(struct gcb_call *call)
+{
+	const struct target *t = call->target;
+	const char *user = call->req->username ? call->req->username : "";
+	char where[800], base[300];
+
+	target_describe(t, where, sizeof(where));
+	if (t->port)
+		snprintf(base, sizeof(base), "%s://%s:%u", t->protocol, t->host, t->port);
+	else
+		snprintf(base, sizeof(base), "%s://%s", t->protocol, t->host);
+	if (user[0] == '\0') {
+		msg_error("the token for %s was not stored: git gave no username "
+			  "with it; put your Bitbucket username in the remote URL "
+			  "(%s) or set it with 'git config --global "
+			  "credential.%s.username NAME'", where,
+			  t->product == PRODUCT_CLOUD ? "https://NAME@bitbucket.org/..." :
+			  "https://NAME@HOST/scm/...", base);
+		return EXIT_REFUSED;
+	}
+	/* any other username goes to the rules in cred_store_token() */
+	return 0;
+}
+
 int cmd_store(struct gcb_call *call)
 {
 	struct credential *req = call->req;
@@ -525,15 +554,15 @@ int cmd_store(struct gcb_call *call)
 	size_t locked;
 	int r;
 
-	/* no store without username and password: nothing to keep */
-	if (req->username == NULL || req->username[0] == '\0' ||
-	    !req->has_password || req->password.len == 0)
-		return 0;
-	if (memchr(req->username, '\n', strlen(req->username)) != NULL)
+	/* no password: nothing to keep */
+	if (!req->has_password || req->password.len == 0)
 		return 0;
 	/* whoever made an ephemeral credential says it must not be kept */
 	if (req->ephemeral)
 		return 0;
+	/* a token without a usable username: say so, or git asks forever */
+	if ((r = store_check_username(call)) != 0)
+		return r;
 	if (undeclared_dc(call))
 		declare_hint(call->target);
 	if ((r = cred_open(&ks)) != 0)

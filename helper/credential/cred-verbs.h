@@ -46,6 +46,12 @@ struct gcb_verb {
 /* The entry called name, or NULL. */
 const struct gcb_verb *gcb_verb_find(const char *name);
 
+/* The command at most two edits (a typo) away from word, or NULL. */
+const char *gcb_verb_closest(const char *word);
+
+/* A git operation's --help: its usage line and what it is for. */
+void gcb_git_op_help(FILE *f, const struct gcb_verb *v);
+
 /* "usage: <prog> <command> [<args>]" and one entry per command. */
 void gcb_usage(FILE *f);
 
