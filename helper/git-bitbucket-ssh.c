@@ -30,6 +30,7 @@
 #include "msg.h"
 #include "pem.h"
 #include "ssh/ssh-args.h"
+#include "ssh/ssh-config.h"
 #include "ssh/ssh-conn.h"
 #include "ssh/ssh-hostkeys.h"
 #include "ssh/ssh-key.h"
@@ -256,9 +257,13 @@ static void changed_key_block(const char *name, enum ssh_keytype type, const cha
 	msg_error("Host key verification failed: not connecting.");
 }
 
-/* 0: trusted (perhaps just added); EXIT_LOCAL after printing why not. */
-static int check_host_key(struct ssh_conn *c, const struct ssh_args *a, unsigned port,
-			  const struct kh_store *st, const char *user_file)
+/*
+ * 0: trusted (perhaps just added); EXIT_LOCAL after printing why not.
+ * host and port name the entry in known_hosts: the host connected to, or
+ * the HostKeyAlias (port 0).
+ */
+static int check_host_key(struct ssh_conn *c, const struct ssh_args *a, const char *host,
+			  unsigned port, const struct kh_store *st, const char *user_file)
 {
 	const struct kh_hasher *hp;
 	struct kh_hasher hasher;
@@ -275,7 +280,7 @@ static int check_host_key(struct ssh_conn *c, const struct ssh_args *a, unsigned
 		msg_error("%s: %s", sshc_strerror(r), sshc_detail(c));
 		return EXIT_LOCAL;
 	}
-	if (kh_host_name(a->host, port, name, sizeof(name)) != KH_OK) {
+	if (kh_host_name(host, port, name, sizeof(name)) != KH_OK) {
 		msg_error("host name too long");
 		return EXIT_LOCAL;
 	}
@@ -284,8 +289,8 @@ static int check_host_key(struct ssh_conn *c, const struct ssh_args *a, unsigned
 			  "not connecting", name);
 		return EXIT_LOCAL;
 	}
-	kh_verify(st, a->host, port, type, blob, len, hp, &v);
-	keyscan_cmd(a->host, port, scan, sizeof(scan));
+	kh_verify(st, host, port, type, blob, len, hp, &v);
+	keyscan_cmd(host, port, scan, sizeof(scan));
 	switch (v.status) {
 	case KH_V_OK:
 		return 0;
@@ -308,7 +313,7 @@ static int check_host_key(struct ssh_conn *c, const struct ssh_args *a, unsigned
 		break;
 	}
 	if (a->strict == SSH_STRICT_ACCEPT_NEW && user_file[0] != '\0') {
-		if ((r = kh_append(user_file, a->host, port, type, blob, len)) != KH_OK) {
+		if ((r = kh_append(user_file, host, port, type, blob, len)) != KH_OK) {
 			msg_error("cannot add the host key of %s to %s: %s", name, user_file,
 				  strerror(errno));
 			return EXIT_LOCAL;
@@ -400,6 +405,18 @@ struct run {
 	int key_result;			/* pick_key()'s, when run in a thread */
 	char user_file[PATH_MAX];
 	char command[2200];
+	/* the ssh_config (ssh-config.h), when it applies */
+	int resolved;			/* ssh -G ran: res and eff hold its answer */
+	struct ssh_resolved res;
+	struct ssh_args eff;		/* the command line with ssh_config's values */
+	int kh_from_config;		/* eff's known_hosts file is ssh_config's first */
+	const char *kh_host;		/* the known_hosts name: host or HostKeyAlias */
+	const char *given_host;		/* the host on the command line (%n) */
+	unsigned kh_port;
+	const char *ssh_config;		/* -F for ssh -G and ProxyJump; NULL: ssh's own */
+	char ssh_config_buf[PATH_MAX];
+	char ssh_path[PATH_MAX];
+	pid_t proxy_pid;		/* ProxyCommand/ProxyJump child, 0 when none */
 };
 
 static int pick_key_watched(struct run *run);
@@ -633,20 +650,67 @@ static int auth_error(struct run *run, int r)
 /* The user's known_hosts file and the global one, read before connecting. */
 static int load_known_hosts(struct run *run)
 {
-	const char *files[2];
-	int r;
+	const char *files[KH_MAX_FILES];
+	int r, n = 0;
 
 	if (user_known_hosts(run->args, run->user_file, sizeof(run->user_file)) != 0) {
 		msg_error("-o UserKnownHostsFile: file name too long");
 		return EXIT_LOCAL;
 	}
-	files[0] = run->user_file;
-	files[1] = GLOBAL_KNOWN_HOSTS;
-	if ((r = kh_store_load(&run->hosts, files, 2)) != KH_OK) {
+	files[n++] = run->user_file;
+	/* ssh_config's further UserKnownHostsFile names, when -o did not say */
+	for (int i = 1; run->kh_from_config && i < run->res.n_known_hosts &&
+	     n < KH_MAX_FILES - 1; i++)
+		files[n++] = run->res.known_hosts[i];
+	files[n++] = GLOBAL_KNOWN_HOSTS;
+	if ((r = kh_store_load(&run->hosts, files, n)) != KH_OK) {
 		msg_error("cannot read %s: %s", run->hosts.path[run->hosts.n - 1],
 			  r == KH_ERR_READ ? strerror(errno) : kh_strerror(r));
 		return EXIT_LOCAL;
 	}
+	return 0;
+}
+
+/* For messages: " through ProxyJump " and its value, or "" and "". */
+static const char *proxy_via(const struct run *run)
+{
+	if (!run->resolved)
+		return "";
+	return run->res.proxy_command[0] ? " through ProxyCommand " :
+	       run->res.proxy_jump[0] ? " through ProxyJump " : "";
+}
+
+static const char *proxy_kind(const struct run *run)
+{
+	return run->res.proxy_command[0] ? "ProxyCommand" : "ProxyJump";
+}
+
+static const char *proxy_name(const struct run *run)
+{
+	if (!run->resolved)
+		return "";
+	return run->res.proxy_command[0] ? run->res.proxy_command : run->res.proxy_jump;
+}
+
+/* ProxyCommand or ProxyJump from ssh_config: its socket becomes the connection's. */
+static int start_proxy(struct run *run, struct sshc_opts *o)
+{
+	const char *user = run->args->has_user ? run->args->user : "git";
+	int r, fd;
+
+	if (proxy_via(run)[0] == '\0')
+		return 0;
+	r = sshcfg_proxy_start(&run->res, run->ssh_path, run->ssh_config, user,
+			       run->given_host, &fd, &run->proxy_pid);
+	if (r != SSHCFG_OK) {
+		msg_error("cannot start the %s '%s' of the ssh configuration for '%s': %s%s%s",
+			  proxy_kind(run), proxy_name(run), run->given_host, sshcfg_strerror(r),
+			  r == SSHCFG_ERR_PROXY ? ": " : "",
+			  r == SSHCFG_ERR_PROXY ? strerror(errno) : "");
+		return EXIT_LOCAL;
+	}
+	o->has_fd = 1;
+	o->fd = fd;
 	return 0;
 }
 
@@ -682,7 +746,13 @@ static int connect_with_key(struct run *run, unsigned port)
 	o.port = port;
 	o.family = run->args->family;
 	o.timeout_ms = (run->args->connect_timeout > 0 ? run->args->connect_timeout : 30) * 1000;
-	o.hostkey_types = kh_known_types(&run->hosts, run->args->host, port, &hasher);
+	if (run->kh_host == NULL) {
+		run->kh_host = run->args->host;
+		run->kh_port = port;
+	}
+	o.hostkey_types = kh_known_types(&run->hosts, run->kh_host, run->kh_port, &hasher);
+	if ((r = start_proxy(run, &o)) != 0)
+		return r;
 
 	if (parallel && pthread_create(&keyring, NULL, pick_key_thread, run) != 0) {
 		parallel = 0;
@@ -699,12 +769,13 @@ static int connect_with_key(struct run *run, unsigned port)
 			return run->key_result;
 	}
 	if (r != SSHC_OK) {
-		msg_error("cannot connect to %s port %u: %s: %s", run->args->host, port,
-			  sshc_strerror(r), sshc_detail(run->conn));
+		msg_error("cannot connect to %s port %u%s%s: %s: %s", run->args->host, port,
+			  proxy_via(run), proxy_name(run), sshc_strerror(r), sshc_detail(run->conn));
 		return EXIT_LOCAL;
 	}
 	t_hostkey = timing_start();
-	r = check_host_key(run->conn, run->args, port, &run->hosts, run->user_file);
+	r = check_host_key(run->conn, run->args, run->kh_host, run->kh_port, &run->hosts,
+			   run->user_file);
 	timing_end("hostkey", t_hostkey);
 	return r;
 }
@@ -843,19 +914,127 @@ static int info_option(int argc, char **argv)
 	return print_version();
 }
 
+/* --- the person's ssh_config --------------------------------------------- */
+
+/*
+ * Which files ssh -G reads.  When $HOME is the passwd entry's home (the
+ * usual case), OpenSSH's own choice.  Otherwise (tests, containers, sudo
+ * with HOME kept) this program's files follow $HOME, and so does the
+ * ssh_config: $HOME/.ssh/config with -F (OpenSSH then skips
+ * /etc/ssh/ssh_config), or only /etc/ssh/ssh_config when there is none.
+ * The cheap check looks at the same files.
+ */
+static void choose_ssh_config(struct run *run, const char *pw_home, char *user_cfg,
+			      size_t len, const char **check_user, int *system)
+{
+	char real_home[PATH_MAX], real_pw[PATH_MAX];
+	const char *home = home_dir();
+
+	*system = 1;
+	*check_user = user_cfg;
+	if (realpath(home, real_home) != NULL && realpath(pw_home, real_pw) != NULL &&
+	    strcmp(real_home, real_pw) == 0) {
+		snprintf(user_cfg, len, "%s/.ssh/config", pw_home);
+		run->ssh_config = NULL;
+		return;
+	}
+	snprintf(run->ssh_config_buf, sizeof(run->ssh_config_buf), "%s/.ssh/config", home);
+	if (access(run->ssh_config_buf, F_OK) == 0) {
+		run->ssh_config = run->ssh_config_buf;
+		*check_user = run->ssh_config_buf;
+		*system = 0;
+	} else {
+		run->ssh_config = "/etc/ssh/ssh_config";
+		*check_user = NULL;
+	}
+}
+
+/*
+ * The host as OpenSSH would reach it (ssh -G), when an ssh_config could
+ * say anything about it: run->eff is then the command line with
+ * HostName, Port, ConnectTimeout, StrictHostKeyChecking,
+ * UserKnownHostsFile and User filled in (what -p and -o say wins, as in
+ * OpenSSH), and run->args points at it.  Returns an SSHCFG_ code; nothing
+ * printed.
+ */
+static int resolve_ssh_config(struct run *run)
+{
+	const struct ssh_args *a = run->args;
+	struct ssh_args *e = &run->eff;
+	struct passwd *pw = getpwuid(getuid());
+	const char *login = pw != NULL ? pw->pw_name : NULL;
+	const char *pw_home = pw != NULL && pw->pw_dir != NULL ? pw->pw_dir : "/";
+	const char *check_user;
+	char user_cfg[PATH_MAX];
+	int system, r;
+
+	run->given_host = a->host;
+	if (find_ssh(run->ssh_path, sizeof(run->ssh_path)) != 0)
+		return SSHCFG_OK;	/* no OpenSSH, no ssh_config to follow */
+	choose_ssh_config(run, pw_home, user_cfg, sizeof(user_cfg), &check_user, &system);
+	if (!sshcfg_may_apply(check_user, system, a->host))
+		return SSHCFG_OK;
+	r = sshcfg_resolve(run->ssh_path, run->ssh_config, a->host, a->port, login, pw_home,
+			   &run->res);
+	if (r != SSHCFG_OK)
+		return r;
+	run->resolved = 1;
+	*e = *a;
+	snprintf(e->host, sizeof(e->host), "%s", run->res.hostname);
+	/* port 22 that nobody asked for stays "no port", as in the URL git gave */
+	e->port = run->res.port == 22 && a->port == 0 ? 0 : run->res.port;
+	if (a->connect_timeout == 0)
+		e->connect_timeout = run->res.connect_timeout;
+	if (!a->has_strict && run->res.has_strict)
+		e->strict = run->res.strict;
+	if (!a->has_known_hosts_file && run->res.n_known_hosts != 0) {
+		e->has_known_hosts_file = 1;
+		snprintf(e->known_hosts_file, sizeof(e->known_hosts_file), "%s",
+			 run->res.n_known_hosts > 0 ? run->res.known_hosts[0] : "");
+		run->kh_from_config = run->res.n_known_hosts > 0;
+	}
+	if (run->res.host_key_alias[0] != '\0') {
+		/* OpenSSH looks the alias up as it is, without the port */
+		run->kh_host = run->res.host_key_alias;
+		run->kh_port = 0;
+	}
+	run->args = e;
+	return SSHCFG_OK;
+}
+
 /* A parsed command line: Bitbucket's hosts are ours, the rest go to OpenSSH. */
 static int dispatch(struct run *run, int argc, char **argv)
 {
-	const struct ssh_args *a = run->args;
+	const struct ssh_args *given = run->args, *a;
+	int rc;
+
+	rc = resolve_ssh_config(run);
+	a = run->args;
 	long long t = timing_start();
 
 	if (strcasecmp(a->host, CLOUD_HOST) == 0 || config_may_mention_bitbucket())
 		(void)config_load(&run->cfg);	/* without git config: no Data Center hosts */
 	timing_end("config", t);
-	if (target_product(a->host, a->port, &run->cfg.dc) == PRODUCT_NONE) {
-		config_free(&run->cfg);
-		return run_ssh(argc, argv, a);
+	if (rc != SSHCFG_OK && target_product(a->host, a->port, &run->cfg.dc) != PRODUCT_NONE) {
+		msg_error("cannot read the ssh configuration for '%s': %s: %s; fix the file "
+			  "ssh names, or check with: ssh -G %s", a->host, sshcfg_strerror(rc),
+			  run->res.detail, a->host);
+		return EXIT_LOCAL;
 	}
+	if (target_product(a->host, a->port, &run->cfg.dc) == PRODUCT_NONE) {
+		/* OpenSSH itself: with the command line as given, alias and all */
+		config_free(&run->cfg);
+		return run_ssh(argc, argv, given);
+	}
+	if (run->resolved && !given->has_user && run->res.has_user &&
+	    strcmp(run->res.user, "git") != 0) {
+		msg_error("refusing user '%.*s' of the ssh configuration for '%s': Bitbucket's "
+			  "SSH user is always 'git' (remove that User line, or put git@ in the URL)",
+			  (int)strcspn(run->res.user, ":"), run->res.user, given->host);
+		config_free(&run->cfg);
+		return EXIT_LOCAL;
+	}
+
 	/*
 	 * Only here, before the keyring: a pass-through to OpenSSH keeps the
 	 * person's umask and core limit.
@@ -893,6 +1072,7 @@ int main(int argc, char **argv)
 		r = dispatch(run, argc, argv);
 	}
 	sshc_free(run->conn);
+	sshcfg_proxy_stop(run->proxy_pid);
 	kh_store_free(&run->hosts);
 	free_pems(run);
 	if (run->ks != NULL)

@@ -257,3 +257,91 @@ libssh2_at_least () {
 	want=$1
 	[ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -1)" = "$want" ]
 }
+
+# A second sshd on loopback, for ProxyJump: a jump host that only forwards
+# (ssh -W), never runs a command.  Its own host keys and authorized keys
+# under $SSHD_ROOT/jump; it logs in the `git` user like the first.
+#	start_jump_sshd		start it (stopped at exit); sets JUMP_PORT,
+#				JUMP_PID, JUMP_LOG, JUMP_ROOT
+#	jump_authorize FILE	append a public key line (FILE, or - for stdin)
+#	jump_trust_host_keys FILE  "[127.0.0.1]:JUMP_PORT type key" lines into FILE
+JUMP_ROOT="$SSHD_ROOT/jump"
+JUMP_PORT=
+JUMP_PID=
+JUMP_LOG="$JUMP_ROOT/sshd.log"
+
+start_jump_sshd () {
+	{ local -; set +x; } 2>/dev/null
+	local port i t
+	_sshd_git_user || return 1
+	chmod 0711 "$TRASH" || return 1
+	mkdir -p "$JUMP_ROOT" /run/sshd && chmod 0755 "$SSHD_ROOT" "$JUMP_ROOT" || return 1
+	for t in ed25519 ecdsa; do
+		[ -f "$JUMP_ROOT/ssh_host_${t}_key" ] ||
+		ssh-keygen -q -t "$t" -N '' -C "gcb-test-jump-$t" \
+			-f "$JUMP_ROOT/ssh_host_${t}_key" || return 1
+	done
+	touch "$JUMP_ROOT/authorized_keys" && chmod 0644 "$JUMP_ROOT/authorized_keys" || return 1
+	port=$(test_free_port) || return 1
+	cat >"$JUMP_ROOT/sshd_config" <<-JUMPEOF
+	Port $port
+	ListenAddress 127.0.0.1
+	HostKey $JUMP_ROOT/ssh_host_ed25519_key
+	HostKey $JUMP_ROOT/ssh_host_ecdsa_key
+	PidFile none
+	AuthorizedKeysFile $JUMP_ROOT/authorized_keys
+	StrictModes no
+	UsePAM no
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	PermitRootLogin no
+	AllowUsers git
+	AllowTcpForwarding local
+	PermitOpen 127.0.0.1:*
+	X11Forwarding no
+	PermitTTY no
+	ForceCommand /bin/false
+	LogLevel VERBOSE
+	JUMPEOF
+	: >>"$JUMP_LOG"
+	"$SSHD_BIN" -D -e -f "$JUMP_ROOT/sshd_config" </dev/null >>"$JUMP_LOG" 2>&1 &
+	JUMP_PID=$!
+	test_atexit stop_jump_sshd
+	for ((i = 0; i < 500; i++)); do
+		if grep -q "Server listening on 127.0.0.1 port $port" "$JUMP_LOG"; then
+			JUMP_PORT=$port
+			return 0
+		fi
+		test_pid_alive "$JUMP_PID" || break
+		sleep 0.01
+	done
+	echo "start_jump_sshd: sshd did not start; its log:" >&2
+	cat "$JUMP_LOG" >&2
+	return 1
+}
+
+stop_jump_sshd () {
+	{ local -; set +x; } 2>/dev/null
+	if [ -n "$JUMP_PID" ]; then
+		test_stop_pid "$JUMP_PID" sshd
+		JUMP_PID=
+	fi
+	return 0
+}
+
+jump_authorize () {
+	if [ "${1:--}" = - ]; then
+		cat >>"$JUMP_ROOT/authorized_keys"
+	else
+		cat "$1" >>"$JUMP_ROOT/authorized_keys"
+	fi
+}
+
+jump_trust_host_keys () {
+	local t
+	mkdir -p "$(dirname "$1")" || return 1
+	for t in ed25519 ecdsa; do
+		printf '[127.0.0.1]:%s %s\n' "$JUMP_PORT" \
+			"$(cut -d' ' -f1,2 "$JUMP_ROOT/ssh_host_${t}_key.pub")"
+	done >>"$1"
+}

@@ -106,6 +106,7 @@ static int parse_o(struct ssh_args *a, const char *opt)
 			a->strict = SSH_STRICT_ACCEPT_NEW;
 		else
 			return SSHARGS_ERR_O_VALUE;
+		a->has_strict = 1;
 	} else if (KEY_IS("ConnectTimeout")) {
 		char num[16];
 

@@ -61,6 +61,7 @@ struct ssh_args {
 	int send_git_protocol;		/* -o SendEnv=GIT_PROTOCOL */
 	int has_known_hosts_file;
 	char known_hosts_file[SSH_ARGS_MAX_PATH]; /* -o UserKnownHostsFile; "" = none */
+	int has_strict;			/* -o StrictHostKeyChecking was given */
 	enum ssh_strict strict;		/* -o StrictHostKeyChecking */
 	long connect_timeout;		/* -o ConnectTimeout; 0 = default */
 	int host_index;			/* argv index of [user@]host */

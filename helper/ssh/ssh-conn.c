@@ -402,8 +402,13 @@ int sshc_connect(struct ssh_conn *c, const struct sshc_opts *o)
 	long long t = timing_start();
 	int r, rc;
 
-	if ((r = tcp_connect(c, o, deadline)) != SSHC_OK)
+	if (o->has_fd) {
+		/* a proxy's socket: non-blocking like ours, no TCP options */
+		c->fd = o->fd;
+		(void)fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+	} else if ((r = tcp_connect(c, o, deadline)) != SSHC_OK) {
 		return r;
+	}
 	timing_end("tcp", t);
 	t = timing_start();
 	set_hostkey_prefs(c, o->hostkey_types);

@@ -41,6 +41,8 @@ struct sshc_opts {
 	int family;			/* 0, 4 or 6 */
 	long timeout_ms;		/* connect, key exchange and authentication */
 	unsigned hostkey_types;		/* (1 << enum ssh_keytype) to negotiate first */
+	int has_fd;			/* connect over fd (a proxy's socket) instead of TCP */
+	int fd;				/* with has_fd: given to the connection, which closes it */
 };
 
 int sshc_new(struct ssh_conn **out);
@@ -49,7 +51,7 @@ void sshc_free(struct ssh_conn *c);
 /* HMAC-SHA1 matching of hashed known_hosts names, valid while c lives. */
 void sshc_hasher(struct ssh_conn *c, struct kh_hasher *out);
 
-/* Resolve, connect (TCP_NODELAY), key exchange. */
+/* Resolve, connect (TCP_NODELAY), key exchange; or with has_fd, key exchange over fd. */
 int sshc_connect(struct ssh_conn *c, const struct sshc_opts *o);
 
 /* The server's host key blob (owned by c) and its SHA256 fingerprint. */

@@ -133,6 +133,11 @@ static int wild_match(const char *pat, size_t plen, const char *s)
 	return p == plen;
 }
 
+int kh_pattern_match(const char *pat, size_t plen, const char *s)
+{
+	return wild_match(pat, plen, s);
+}
+
 /* A comma-separated host list: any negated match rejects the line. */
 static int hosts_match(const char *field, size_t flen, const char *name,
 		       const struct kh_hasher *hasher)

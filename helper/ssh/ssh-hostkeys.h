@@ -41,6 +41,13 @@ enum ssh_keytype ssh_keytype_from_blob(const unsigned char *blob, size_t len);
 /* The name known_hosts files use: "host" for port 22 (or 0), "[host]:port" otherwise; lowercased. */
 int kh_host_name(const char *host, unsigned port, char *out, size_t outlen);
 
+/*
+ * OpenSSH's pattern syntax ('*' any run, '?' any one character,
+ * case-insensitive): pat[0..plen) against s; 1 yes, 0 no.  Also what
+ * ssh_config's Host patterns use.
+ */
+int kh_pattern_match(const char *pat, size_t plen, const char *s);
+
 /* Match a hashed entry "|1|salt|hash" against a name: 1 yes, 0 no. */
 struct kh_hasher {
 	int (*match)(void *ctx, const char *entry, size_t len, const char *name);
@@ -82,7 +89,7 @@ enum {
 	KH_ERR_WRITE = -5,
 };
 
-#define KH_MAX_FILES 3
+#define KH_MAX_FILES 4	/* up to three UserKnownHostsFile names and the global file */
 #define KH_MAX_FILE_SIZE ((size_t)16 << 20)
 
 /* Where host keys come from: the built-in keys, then up to KH_MAX_FILES files. */
