@@ -146,6 +146,28 @@ out:
 	return r;
 }
 
+/*
+ * git calls a helper with one word and nothing after it, and may add
+ * operations in later releases: a lone unknown word is ignored silently
+ * (exit 0), terminal or not.  A word followed by arguments is a person's
+ * (or a script's) mistyped command: exit 2, with the closest command.
+ */
+static int unknown_command(int argc, char **argv)
+{
+	const char *close;
+
+	if (argc <= 2)
+		return 0;
+	close = gcb_verb_closest(argv[1]);
+	if (close != NULL)
+		msg_error("unknown command '%.64s'; did you mean '%s'? see "
+			  "'git-credential-bitbucket --help'", argv[1], close);
+	else
+		msg_error("unknown command '%.64s'; see 'git-credential-bitbucket "
+			  "--help'", argv[1]);
+	return EXIT_USAGE;
+}
+
 /* stdout's buffer is ours, so the answer (a token) can be wiped after use */
 static char out_buffer[65536];
 

@@ -17,7 +17,6 @@ static const struct cred_opt login_opts[LOGIN_NOPTS] = {
 	[LOGIN_EXPIRES] = { "--expires", "YYYY-MM-DD", "the token's expiry date, to warn before it passes" },
 	[LOGIN_REPOS] = { "--repos", "REGEX", "use the token only for repositories whose path matches" },
 	[LOGIN_STDIN] = { "--stdin", NULL, "read the token as one line from stdin, not the terminal" },
-	[LOGIN_CHECK] = { "--check", NULL, "then run doctor's live check (git ls-remote) on the repository" },
 };
 
 /* at most one URL; none is "no URL given", not the parser's "missing URL" */
@@ -235,6 +234,58 @@ const struct gcb_verb *gcb_verb_find(const char *name)
 		if (strcmp(verbs[i].name, name) == 0)
 			return &verbs[i];
 	return NULL;
+}
+
+/* Edits (insert, delete, replace, swap two neighbours) from a to b. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[17][17];
+
+	if (la > 16 || lb > 16)
+		return 99;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *gcb_verb_closest(const char *word)
+{
+	const char *best = NULL;
+	size_t bd = 3;	/* at most two edits away */
+
+	for (size_t i = 0; i < N(verbs); i++) {
+		size_t d = distance(word, verbs[i].name);
+
+		if (d < bd) {
+			bd = d;
+			best = verbs[i].name;
+		}
+	}
+	return best;
+}
+
+void gcb_git_op_help(FILE *f, const struct gcb_verb *v)
+{
+	fprintf(f, "usage: %s %s\n\n%s: git runs it with the request as "
+		"key=value lines on\nstdin (git-credential(1)); set it up with "
+		"'git config --global credential.helper bitbucket'.\n",
+		msg_prog(), v->name, v->help);
 }
 
 /* What follows a command's name in the usage: its options and operands,
