@@ -1,0 +1,233 @@
+#!/bin/bash
+
+test_description='injected faults on the keyring side: the Secret Service killed mid-call, the bus gone, a locked keyring, stdout closed or full, a read-only HOME'
+
+. "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/lib-keyring.sh"
+
+prog=git-credential-bitbucket
+
+count () {
+	keyring_count "${1:-org.bitbucket.credential}"
+}
+
+req () {
+	printf "protocol=https\nhost=bitbucket.org\npath=acme/widget.git\n%s\n" "$@"
+}
+
+bus_names () {
+	dbus-send --session --print-reply --dest=org.freedesktop.DBus \
+		/org/freedesktop/DBus org.freedesktop.DBus.ListNames | grep -c "string \":"
+}
+
+# kill_daemon_during OUT ERR CMD...: run CMD (stdin from $TRASH/in) while the
+# Secret Service is stopped, and SIGKILL the daemon once CMD has joined the
+# bus; CMD's exit status is left in $TRASH/rc.  Then start a new daemon on
+# the same keyring file, as a user's session would.
+kill_daemon_during () {
+	local out=$1 err=$2 before waiter
+	shift 2
+	before=$(bus_names) &&
+	kill -STOP "$KEYRING_DAEMON_PID" &&
+	{ (timeout 30 "$@" <"$TRASH/in" >"$out" 2>"$err"; echo $? >"$TRASH/rc") & } &&
+	waiter=$! &&
+	test_wait_for 15 "test \$(bus_names) -gt $before" &&
+	sleep 0.3 &&
+	kill -KILL "$KEYRING_DAEMON_PID" &&
+	wait "$waiter" &&
+	KEYRING_DAEMON_PID= &&
+	test_wait_for 5 "! keyring_name_owned" &&
+	start_keyring_daemon
+}
+
+DIED="stopped answering"
+
+test_expect_success 'setup: a keyring with a token and a key' '
+	start_keyring &&
+	req "username=alice" "password=ATATT3xFfGF0faultsORIGINAL01" "" | "$prog" store &&
+	"$prog" key generate --scope git@bitbucket.org:acme/ deploy >/dev/null 2>&1 &&
+	"$prog" key public deploy >deploy.pub &&
+	test "$(count)" = 2
+'
+
+test_expect_success 'the daemon killed during get: exit 3, one line, nothing on stdout' '
+	req "" >"$TRASH/in" &&
+	kill_daemon_during out err "$prog" get &&
+	test "$(cat "$TRASH/rc")" = 3 &&
+	test_must_be_empty out &&
+	test $(wc -l <err) = 1 &&
+	test_grep "^git-credential-bitbucket: the Secret Service $DIED" err
+'
+
+test_expect_success 'the daemon killed during store: exit 3, the old token intact, one item' '
+	req "username=alice" "password=ATATT3xFfGF0faultsREPLACED02" "" >"$TRASH/in" &&
+	kill_daemon_during out err "$prog" store &&
+	test "$(cat "$TRASH/rc")" = 3 &&
+	test_must_be_empty out &&
+	test $(wc -l <err) = 1 &&
+	test_grep "^git-credential-bitbucket: the Secret Service $DIED" err &&
+	test "$(count)" = 2 &&
+	req "" | "$prog" get >out &&
+	test_grep "^password=ATATT3xFfGF0faultsORIGINAL01$" out
+'
+
+test_expect_success 'the daemon killed during login --stdin: exit 3, the old token intact' '
+	echo ATATT3xFfGF0faultsLOGIN03 >"$TRASH/in" &&
+	kill_daemon_during out err "$prog" login --stdin --username alice https://bitbucket.org/acme/widget &&
+	test "$(cat "$TRASH/rc")" = 3 &&
+	test_must_be_empty out &&
+	test $(wc -l <err) = 1 &&
+	test_grep "^git-credential-bitbucket: the Secret Service $DIED" err &&
+	test "$(count)" = 2 &&
+	req "" | "$prog" get >out &&
+	test_grep "^password=ATATT3xFfGF0faultsORIGINAL01$" out
+'
+
+test_expect_success 'the daemon killed during key import: exit 3, no key or the whole key' '
+	ssh-keygen -q -t ecdsa -m PEM -N "" -C imported -f imported &&
+	cp imported "$TRASH/in" &&
+	kill_daemon_during out err "$prog" key import --scope git@bitbucket.org:other/ imported-key - &&
+	test "$(cat "$TRASH/rc")" = 3 &&
+	test_must_be_empty out &&
+	test $(wc -l <err) = 1 &&
+	test_grep "^git-credential-bitbucket: the Secret Service $DIED" err &&
+	n=$(count) &&
+	echo "items after the kill: $n" &&
+	case $n in
+	2) test_must_fail_code 1 "$prog" key public imported-key 2>/dev/null ;;
+	3) "$prog" key public imported-key >pub && cut -d" " -f1,2 imported.pub >expect &&
+	   cut -d" " -f1,2 pub >actual && test_cmp expect actual &&
+	   "$prog" key remove imported-key >/dev/null ;;
+	*) false ;;
+	esac &&
+	"$prog" key public deploy >pub && test_cmp deploy.pub pub
+'
+
+test_expect_success 'the daemon killed during key remove: exit 3, the key still whole' '
+	: >"$TRASH/in" &&
+	kill_daemon_during out err "$prog" key remove deploy &&
+	test "$(cat "$TRASH/rc")" = 3 &&
+	test_grep "^git-credential-bitbucket: the Secret Service $DIED" err &&
+	"$prog" key public deploy >pub && test_cmp deploy.pub pub
+'
+
+test_expect_success 'the session bus killed during get: exit 3, one line; items survive' '
+	req "" >"$TRASH/in" &&
+	before=$(bus_names) &&
+	kill -STOP "$KEYRING_DAEMON_PID" &&
+	{ (timeout 30 "$prog" get <"$TRASH/in" >out 2>err; echo $? >"$TRASH/rc") & } &&
+	waiter=$! &&
+	test_wait_for 15 "test \$(bus_names) -gt $before" &&
+	sleep 0.3 &&
+	kill -KILL "$KEYRING_BUS_PID" &&
+	kill -CONT "$KEYRING_DAEMON_PID" &&
+	wait "$waiter" &&
+	test "$(cat "$TRASH/rc")" = 3 &&
+	test_must_be_empty out &&
+	test $(wc -l <err) = 1 &&
+	test_grep "^git-credential-bitbucket: the Secret Service stopped answering" err &&
+	stop_keyring &&
+	start_keyring &&
+	req "" | "$prog" get >out &&
+	test_grep "^password=ATATT3xFfGF0faultsORIGINAL01$" out
+'
+
+test_expect_success 'a dead bus socket (bus gone, address left): exit 3, one line, every verb' '
+	addr=$DBUS_SESSION_BUS_ADDRESS &&
+	(
+		export DBUS_SESSION_BUS_ADDRESS=unix:path=$TRASH/no-such-bus &&
+		req "" | test_must_fail_code 3 "$prog" get >out 2>err &&
+		test_must_be_empty out && test $(wc -l <err) = 1 && cp err get.err &&
+		test_must_fail_code 3 "$prog" list >out 2>err &&
+		test_must_be_empty out && test_cmp get.err err &&
+		test_must_fail_code 3 "$prog" key public deploy >out 2>err &&
+		test_must_be_empty out && test_cmp get.err err
+	) &&
+	echo "git-credential-bitbucket: cannot reach the keyring: there is no D-Bus session bus and no encrypted file store yet; create one with '\''git credential-bitbucket unlock'\'' (servers, WSL, CI), or run this inside your desktop session" >expect &&
+	test_cmp expect get.err
+'
+
+test_expect_success 'a locked keyring with no prompter: key import and generate say locked, add nothing' '
+	lock_keyring &&
+	test_must_fail_code 3 "$prog" key import other-key imported >out 2>err;
+	rc1=$?;
+	test_must_fail_code 3 timeout 20 "$prog" key generate locked-key >out2 2>err2;
+	rc2=$?;
+	unlock_keyring &&
+	test $rc1 = 0 && test $rc2 = 0 &&
+	test_must_be_empty out &&
+	test $(wc -l <err) = 1 &&
+	test_grep "^git-credential-bitbucket: the keyring is locked; " err &&
+	test_cmp err err2 &&
+	test_must_fail_code 1 "$prog" key public other-key 2>/dev/null &&
+	test_must_fail_code 1 "$prog" key public locked-key 2>/dev/null
+'
+
+# ---- output that cannot be written ----
+
+WFAIL="git-credential-bitbucket: cannot write to standard output (closed, full, or its reader went away); the output is incomplete"
+
+# out_fails HOW CMD...: CMD with stdout closed (HOW=closed), on /dev/full
+# (full) or into a pipe whose reader has gone (pipe): exit 1 and $WFAIL.
+out_fails () {
+	local how=$1 rc
+	shift
+	case $how in
+	closed) "$@" <"$TRASH/in" >&- 2>err; rc=$? ;;
+	full) "$@" <"$TRASH/in" >/dev/full 2>err; rc=$? ;;
+	pipe) rc=$( { { sleep 0.3; "$@" <"$TRASH/in" 2>err; echo $? >&3; } | :; } 3>&1) ;;
+	esac
+	echo "$how $*: exit $rc" &&
+	test "$rc" = 1 &&
+	echo "$WFAIL" >expect &&
+	test_cmp expect err
+}
+
+for how in closed full pipe; do
+	test_expect_success "stdout $how: get, list, key public, key list fail with one line" '
+		req "" >"$TRASH/in" &&
+		out_fails $how "$prog" get &&
+		: >"$TRASH/in" &&
+		out_fails $how "$prog" list &&
+		out_fails $how "$prog" list --json &&
+		out_fails $how "$prog" key public deploy &&
+		out_fails $how "$prog" key list
+	'
+done
+
+test_expect_success 'stdin closed: get and store end at once with one line, nothing stored' '
+	echo "git-credential-bitbucket: cannot read the request from git: read error; nothing was done" >expect &&
+	test_must_fail_code 1 timeout 20 "$prog" get <&- >out 2>err &&
+	test_must_be_empty out &&
+	test_cmp expect err &&
+	test_must_fail_code 1 timeout 20 "$prog" store <&- >out 2>err &&
+	test_cmp expect err &&
+	test "$(count)" = 2
+'
+
+# ro_home CMD...: CMD in a mount namespace of its own where HOME is a
+# read-only bind mount (as a user would see a read-only HOME: root ignores
+# permissions, a read-only mount it does not); nothing else sees it.
+ro_home () {
+	{ local -; set +x; } 2>/dev/null
+	unshare -m --propagation private sh -c '
+		mount --bind "$HOME" "$HOME" &&
+		mount -o remount,bind,ro "$HOME" &&
+		if touch "$HOME/probe" 2>/dev/null; then echo "HOME is writable" >&2; exit 99; fi &&
+		exec "$@"' ro_home "$@"
+}
+
+test_expect_success 'a read-only HOME: get, store, list and key generate work (nothing is written there)' '
+	req "" | ro_home "$prog" get >out 2>err &&
+	test_grep "^password=ATATT3xFfGF0faultsORIGINAL01$" out &&
+	test_must_be_empty err &&
+	req "username=bob" "password=ATATT3xFfGF0faultsBOB04" "" | ro_home "$prog" store 2>err &&
+	test_must_be_empty err &&
+	ro_home "$prog" list >out 2>err &&
+	test_grep "bob" out &&
+	ro_home "$prog" key generate rohome >out 2>err &&
+	test_must_be_empty err &&
+	test "$(count)" = 4
+'
+
+test_done
