@@ -30,7 +30,7 @@ fake_item () {
 		LC_ALL=C.UTF-8 secret-tool store --label="fake item" xdg:schema $SCHEMA "$@"
 }
 
-USAGE_LOGIN="usage: $prog login [--username NAME] [--expires YYYY-MM-DD] [--repos REGEX] [--stdin] URL"
+USAGE_LOGIN="usage: $prog login [--username NAME] [--expires YYYY-MM-DD] [--repos REGEX] [--stdin] [--check] URL"
 USAGE_LOGOUT="usage: $prog logout [--username NAME] URL"
 USAGE_LIST="usage: $prog list [--json]"
 

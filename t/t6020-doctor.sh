@@ -93,6 +93,19 @@ assert all(c[\"ok\"] for c in d[\"checks\"])
 " "$ssh_url"
 '
 
+test_expect_success 'login --check runs the same live check after storing' '
+	(cd https-repo && printf "doctor-personal-token\n" |
+	 "$prog" login --check --username alice --stdin "$HTTPD_URL/scm/proj/" >../out 2>../err) &&
+	test_grep -x "✔ live check: git ls-remote $http_url answered in [0-9.]* s (1 branch)" out &&
+	(cd https-repo && printf "doctor-personal-token\n" |
+	 "$prog" login --check --username alice --stdin "$http_url" >../out 2>../err) &&
+	test_grep -x "✔ live check: git ls-remote $http_url answered in [0-9.]* s (1 branch)" out &&
+	mkdir -p "$TRASH/outside" &&
+	(cd "$TRASH/outside" && printf "doctor-personal-token\n" |
+	 test_must_fail_code 1 "$prog" login --check --username alice --stdin "$HTTPD_URL/scm/proj/") >out &&
+	test_grep -F -x "✘ live check: $HTTPD_URL/scm/proj/ names no repository and the origin remote here is not one of its repositories; check one with '\''git credential-bitbucket doctor URL'\''" out
+'
+
 test_expect_success 'an https remote while SSH is configured' '
 	"$prog" key generate --scope "$SSHD_URL/team/" teamkey >/dev/null &&
 	git config --global core.sshCommand git-bitbucket-ssh &&

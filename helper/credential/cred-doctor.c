@@ -347,6 +347,43 @@ int cred_live_check(const char *url, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * login --check: the live check on the URL login was given when it names
+ * a repository, else on the origin remote of the repository here when
+ * the stored scope covers it.  Prints the line; 0 or EXIT_REFUSED.
+ */
+int cred_login_check(const struct target *t, const char *url)
+{
+	char *argv[] = { "git", "remote", "get-url", "origin", NULL };
+	char origin[4096], line[2048];
+	const char *check = NULL;
+	struct target o;
+	int ok;
+
+	if (t->level == LEVEL_REPO) {
+		check = url;
+	} else if (cred_run(argv, 10, origin, sizeof(origin)) == 0) {
+		const char *self[1] = { t->host };
+		struct dc_hosts dc = { self, 1 };
+
+		first_line(origin);
+		if (target_from_url(origin, &dc, &o) == TARGET_OK &&
+		    strcmp(o.host, t->host) == 0 && o.port == t->port &&
+		    strcmp(o.protocol, t->protocol) == 0 &&
+		    (t->level == LEVEL_HOST || strcmp(o.account, t->account) == 0))
+			check = origin;
+	}
+	if (check == NULL) {
+		printf("\u2718 live check: %s names no repository and the origin remote here "
+		       "is not one of its repositories; check one with 'git credential-bitbucket "
+		       "doctor URL'\n", url);
+		return EXIT_REFUSED;
+	}
+	ok = cred_live_check(check, line, sizeof(line));
+	printf("%s %s\n", ok ? "\u2714" : "\u2718", line);
+	return ok ? 0 : EXIT_REFUSED;
+}
+
 /* ---- the report ---- */
 
 struct report {

@@ -71,6 +71,13 @@ const char *cred_store_name(char *buf, size_t len);
 int cred_live_check(const char *url, char *buf, size_t len);
 
 /*
+ * login --check: the live check on url when it names a repository, else
+ * on the origin remote here when t (the stored scope) covers it.  Prints
+ * its line; 0, or EXIT_REFUSED when the check failed or had no repository.
+ */
+int cred_login_check(const struct target *t, const char *url);
+
+/*
  * The URL of a remote of the repository in the current directory (git
  * remote get-url): 0, or EXIT_USAGE with the line printed (not in a
  * repository, no such remote).  verb names the command for the line.

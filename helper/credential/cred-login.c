@@ -20,6 +20,7 @@
 #include "common/io.h"
 #include "credential/cred.h"
 #include "credential/cred-args.h"
+#include "credential/cred-doctor.h"
 #include "credential/cred-tty.h"
 #include "msg.h"
 #include "bitbucket/rules.h"
@@ -424,7 +425,8 @@ int cmd_login(struct gcb_call *call)
 	if (r != 0)
 		return r;
 	login_report(&l, &stored);
-	return 0;
+	/* --check: what doctor's live check says (cred-doctor.c) */
+	return vals[LOGIN_CHECK] ? cred_login_check(&l.t, ops[0]) : 0;
 }
 
 /* ---- logout ---- */

@@ -17,6 +17,7 @@ static const struct cred_opt login_opts[LOGIN_NOPTS] = {
 	[LOGIN_EXPIRES] = { "--expires", "YYYY-MM-DD", "the token's expiry date, to warn before it passes" },
 	[LOGIN_REPOS] = { "--repos", "REGEX", "use the token only for repositories whose path matches" },
 	[LOGIN_STDIN] = { "--stdin", NULL, "read the token as one line from stdin, not the terminal" },
+	[LOGIN_CHECK] = { "--check", NULL, "then run doctor's live check (git ls-remote) on the repository" },
 };
 
 /* at most one URL; none is "no URL given", not the parser's "missing URL" */
