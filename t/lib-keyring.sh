@@ -30,6 +30,24 @@
 # KEYRING_DAEMON_NAME (gnome-keyring or keepassxc: the PID file is
 # $KEYRING_DIR/$KEYRING_DAEMON_NAME.pid).
 
+# GCB_KEYSTORE=file runs a script against the encrypted file store
+# instead (make test-file-store): start_keyring starts no bus and no
+# Secret Service, makes this script's own kernel session keyring (keyctl
+# new_session), and creates and unlocks the store with unlock
+# --passphrase-fd; lock_keyring and unlock_keyring lock and unlock the
+# store; keyring_count counts the store's items (through list --json, as
+# no secret-tool can read the file); stopping and starting the daemon
+# does nothing.  keyring_dump prints `list --json` (no secrets).  Scripts
+# that need the Secret Service itself call keyring_require_provider,
+# which skips them in this mode with the reason.
+KEYRING_MODE=${GCB_KEYSTORE:-secret-service}
+case $KEYRING_MODE in
+secret-service | file) ;;
+*)
+	echo "lib-keyring: GCB_KEYSTORE must be secret-service or file, not '$KEYRING_MODE'" >&2
+	exit 1 ;;
+esac
+
 KEYRING_SCHEMA=${KEYRING_SCHEMA:-org.bitbucket.credential}
 KEYRING_PASSWORD=gcb-test-keyring-password
 KEYRING_DIR="$TRASH/keyring"
@@ -53,6 +71,9 @@ esac
 
 keyring_require_provider () {
 	local p
+	if [ "$KEYRING_MODE" = file ]; then
+		test_skip_all "needs the Secret Service $*; this run uses the encrypted file store (GCB_KEYSTORE=file)"
+	fi
 	for p in "$@"; do
 		[ "$p" != "$KEYRING_PROVIDER" ] || return 0
 	done
@@ -78,9 +99,35 @@ _keyring_default_ready () {
 		grep -q 'object path "/org/freedesktop/secrets/collection/'
 }
 
+# the file store's mode: its own session keyring, a store unlocked from a
+# file descriptor, cheap scrypt parameters (GCB_TEST_FILESTORE_KDF)
+_keyring_file_start () {
+	export HOME XDG_RUNTIME_DIR XDG_DATA_HOME
+	export GCB_TEST_FILESTORE_KDF=${GCB_TEST_FILESTORE_KDF:-10,8,1}
+	unset DBUS_SESSION_BUS_ADDRESS
+	mkdir -p "$KEYRING_DIR" "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME" || return 1
+	if ! command -v keyctl >/dev/null; then
+		echo "start_keyring: keyctl not found (run scripts/install-deps.sh)" >&2
+		return 1
+	fi
+	keyctl new_session >/dev/null || return 1
+	KEYRING_BUS_PID=file
+	printf '%s\n' "$KEYRING_PASSWORD" >"$KEYRING_DIR/password"
+	git-credential-bitbucket unlock --passphrase-fd 3 3<"$KEYRING_DIR/password" \
+		>"$KEYRING_DIR/unlock.log" 2>&1 || {
+		echo "start_keyring: unlock of the file store failed:" >&2
+		cat "$KEYRING_DIR/unlock.log" >&2
+		return 1
+	}
+}
+
 start_keyring () {
 	{ local -; set +x; } 2>/dev/null
 	local cmd sock i
+	if [ "$KEYRING_MODE" = file ]; then
+		_keyring_file_start
+		return
+	fi
 	if [ -n "$KEYRING_BUS_PID" ]; then
 		echo "start_keyring: already started" >&2
 		return 1
@@ -154,6 +201,7 @@ EOF
 start_keyring_daemon () {
 	{ local -; set +x; } 2>/dev/null
 	local i
+	[ "$KEYRING_MODE" != file ] || return 0
 	if [ -z "$KEYRING_BUS_PID" ]; then
 		echo "start_keyring_daemon: no bus; call start_keyring" >&2
 		return 1
@@ -193,6 +241,7 @@ start_keyring_daemon () {
 stop_keyring_daemon () {
 	{ local -; set +x; } 2>/dev/null
 	local i
+	[ "$KEYRING_MODE" != file ] || return 0
 	[ -n "$KEYRING_DAEMON_PID" ] || return 0
 	if [ "$KEYRING_PROVIDER" = keepassxc ]; then
 		_kp_stop "$KEYRING_DAEMON_PID"
@@ -214,6 +263,10 @@ stop_keyring_daemon () {
 
 stop_keyring () {
 	{ local -; set +x; } 2>/dev/null
+	if [ "$KEYRING_MODE" = file ]; then
+		KEYRING_BUS_PID=
+		return 0
+	fi
 	stop_keyring_daemon
 	if [ -n "$KEYRING_BUS_PID" ]; then
 		test_stop_pid "$KEYRING_BUS_PID" dbus-daemon
@@ -228,6 +281,10 @@ stop_keyring () {
 lock_keyring () {
 	{ local -; set +x; } 2>/dev/null
 	local coll=${1:-login}
+	if [ "$KEYRING_MODE" = file ]; then
+		git-credential-bitbucket lock >/dev/null
+		return
+	fi
 	if [ "$KEYRING_PROVIDER" = keepassxc ]; then
 		_kp_lock "$coll"
 		return
@@ -242,6 +299,10 @@ lock_keyring () {
 keyring_is_locked () {
 	{ local -; set +x; } 2>/dev/null
 	local coll=${1:-login}
+	if [ "$KEYRING_MODE" = file ]; then
+		! keyctl search @s user "git-credential-bitbucket:keystore:$(_keyring_file_salt)" >/dev/null 2>&1
+		return
+	fi
 	dbus-send --session --print-reply --reply-timeout=2000 \
 		--dest=org.freedesktop.secrets "/org/freedesktop/secrets/collection/$coll" \
 		org.freedesktop.DBus.Properties.Get \
@@ -249,8 +310,17 @@ keyring_is_locked () {
 		grep -q 'boolean true'
 }
 
+# the store's salt in hex: what its cached key is described by
+_keyring_file_salt () {
+	od -An -tx1 -j20 -N32 "$XDG_DATA_HOME/git-credential-bitbucket/keystore.enc" | tr -d ' \n'
+}
+
 unlock_keyring () {
 	{ local -; set +x; } 2>/dev/null
+	if [ "$KEYRING_MODE" = file ]; then
+		git-credential-bitbucket unlock --passphrase-fd 3 3<"$KEYRING_DIR/password" >/dev/null
+		return
+	fi
 	stop_keyring_daemon && start_keyring_daemon
 }
 
@@ -259,6 +329,11 @@ unlock_keyring () {
 keyring_count () {
 	{ local -; set +x; } 2>/dev/null
 	local schema=${1:-$KEYRING_SCHEMA} out
+	if [ "$KEYRING_MODE" = file ]; then
+		git-credential-bitbucket list --json |
+			python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'
+		return
+	fi
 	keyring_name_owned || {
 		echo "keyring_count: no Secret Service on the bus" >&2
 		return 1
@@ -274,5 +349,9 @@ keyring_count () {
 keyring_dump () {
 	{ local -; set +x; } 2>/dev/null
 	local schema=${1:-$KEYRING_SCHEMA}
+	if [ "$KEYRING_MODE" = file ]; then
+		git-credential-bitbucket list --json
+		return
+	fi
 	stdbuf -o0 -e0 secret-tool search --all xdg:schema "$schema" 2>&1
 }
