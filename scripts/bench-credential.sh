@@ -136,13 +136,20 @@ bench_part "+ the encrypted session (DH) and the secret" "$(sub "$t_found" "$t_n
 bench_part "= get that returns a token" "$t_found"
 echo
 
-# 1000 items: 999 more users on one host, in both keyrings, stored 8 at a time
+# 1000 items: 999 more users on one host, in both keyrings, stored 8 at a
+# time (waiting for those by id: the keyring's daemons are children too)
+pids=()
 for ((u = 0; u < 999; u++)); do
 	store_ours bitbucket.org "user$u" "ATATtoken-$u" &
+	pids+=($!)
 	store_ref bitbucket.org "user$u" "ATATtoken-$u" &
-	(( u % 4 == 3 )) && wait
+	pids+=($!)
+	if (( ${#pids[@]} >= 8 )); then
+		wait "${pids[@]}"
+		pids=()
+	fi
 done
-wait
+[ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
 store_ours bitbucket.org alice ATATalice-token
 store_ref bitbucket.org alice ATATalice-token
 req bitbucket.org user500 >"$TRASH/r-user"
