@@ -177,7 +177,8 @@ int ks_store(struct keystore *ks, struct ks_item *it, const char *label,
  * prompt (KeePassXC always does); it is run and waited for, at most
  * KS_PROMPT_SECONDS: a prompt that shows a dialog nobody answers in that
  * time is dismissed and gives KS_ERR_PROMPT, one the service dismisses
- * gives KS_ERR_PROMPT too.
+ * gives KS_ERR_PROMPT too.  An item that is already gone is a success
+ * (KS_OK): someone else deleted it, which is what was asked for.
  */
 #define KS_PROMPT_SECONDS 10
 int ks_delete(struct keystore *ks, const struct ks_item *it);

@@ -193,9 +193,14 @@ int ks_store(struct keystore *ks, struct ks_item *it, const char *label,
 
 int ks_delete(struct keystore *ks, const struct ks_item *it)
 {
+	int r;
+
 	if (ks->backend == KS_BACKEND_FILE)
-		return fs_err(fs_delete(ks->fs, it));
-	return kss_delete(ks->ss, it);
+		r = fs_err(fs_delete(ks->fs, it));
+	else
+		r = kss_delete(ks->ss, it);
+	/* already gone (another writer, another tool): what was asked for */
+	return r == KS_ERR_NOT_FOUND ? KS_OK : r;
 }
 
 int ks_update(struct keystore *ks, const struct ks_item *it,

@@ -17,8 +17,10 @@ asciidoc-base xmlto docbook-xsl"
 # setsid; openssl and python3: used by some test scripts; dpkg-dev,
 # debhelper, build-essential, lintian: the Debian package test (t9000)
 # (dpkg-buildpackage checks build-essential); keepassxc: the
-# second Secret Service (GCB_KEYRING_PROVIDER=keepassxc, t/lib-keepassxc.sh).
-test_pkgs="gnome-keyring keepassxc dbus-daemon dbus-bin libsecret-tools git openssh-server
+# second Secret Service (GCB_KEYRING_PROVIDER=keepassxc, t/lib-keepassxc.sh);
+# keyutils: keyctl, a session keyring per file store script (t7000,
+# GCB_KEYSTORE=file).
+test_pkgs="gnome-keyring keepassxc dbus-daemon dbus-bin libsecret-tools keyutils git openssh-server
 openssh-client lighttpd valgrind hyperfine util-linux bsdutils tmux openssl python3
 strace procps dpkg-dev debhelper build-essential lintian"
 

@@ -211,7 +211,7 @@ static int store_key(const char *what, const char *name, int force,
 	it->created = (long long)time(NULL);
 	key_label(it, label, sizeof(label));
 
-	if ((r = cred_open(&ks)) != 0)
+	if ((r = cred_open_write(&ks)) != 0)
 		goto out;
 	/* again: the name may have been taken while we read the key */
 	if (!force && (r = key_find(ks, name, &old, &found)) != 0)

@@ -157,7 +157,7 @@ static int open_and_find(const char *name, struct keystore **ks,
 {
 	int found, r;
 
-	if ((r = cred_open(ks)) != 0)
+	if ((r = cred_open_write(ks)) != 0)
 		return r;
 	if ((r = key_find(*ks, name, it, &found)) != 0)
 		return r;

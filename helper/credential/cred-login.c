@@ -413,7 +413,7 @@ int cmd_login(struct gcb_call *call)
 		return r;
 	/* everything from the person first: the watchdog starts at cred_open */
 	if ((r = login_read_token(&l, &token)) != 0 ||
-	    (r = cred_open(&ks)) != 0) {
+	    (r = cred_open_write(&ks)) != 0) {
 		sbuf_free(&token);
 		return r;
 	}
@@ -500,7 +500,7 @@ int cmd_logout(struct gcb_call *call)
 	memcpy(pat.scope, t.scope, sizeof(pat.scope));
 	snprintf(pat.username, sizeof(pat.username), "%s", user);
 
-	if ((r = cred_open(&ks)) != 0)
+	if ((r = cred_open_write(&ks)) != 0)
 		return r;
 	if ((r = ks_search(ks, &pat, KS_MATCH_PORT | KS_MATCH_SCOPE, &list,
 			   &locked)) != KS_OK)

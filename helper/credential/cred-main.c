@@ -7,6 +7,7 @@
  * the candidates one by one, and only the secret that is returned is ever
  * loaded, so 1000 users on one host cost what one does.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/lock.h"
 #include "credential/cred.h"
 #include "keyring.h"
 #include "msg.h"
@@ -31,6 +33,55 @@ int cred_keyring_error(int err)
 int cred_open(struct keystore **ks)
 {
 	return keyring_open(ks, EXIT_KEYRING) == KS_OK ? 0 : EXIT_KEYRING;
+}
+
+/* The writer lock, taken once per process; -1 until then. */
+static int lock_fd = -1;
+
+static int lock_timeout_ms(void)
+{
+	const char *e = getenv("GCB_LOCK_TIMEOUT");
+	char *end;
+	long n;
+
+	if (e == NULL || *e == '\0')
+		return GCB_LOCK_SECONDS * 1000;
+	n = strtol(e, &end, 10);
+	if (*end != '\0' || n < 0 || n > 3600)
+		return GCB_LOCK_SECONDS * 1000;
+	return (int)n * 1000;
+}
+
+static int cred_lock(void)
+{
+	char path[4200];
+	int ms = lock_timeout_ms(), r;
+
+	if (lock_fd >= 0)
+		return 0;
+	r = gcb_lock(ms, &lock_fd, path, sizeof(path));
+	if (r == GCB_LOCK_OK)
+		return 0;
+	if (r == GCB_LOCK_TIMEOUT)
+		msg_error("another %s has been changing the keyring for %d s (it "
+			  "holds %s); try again when it is done", msg_prog(),
+			  ms / 1000, path);
+	else if (r == GCB_LOCK_UNSAFE)
+		msg_error("cannot lock the keyring for writing: %s is not a "
+			  "directory of yours that only you can write to; remove "
+			  "it, or set XDG_RUNTIME_DIR to such a directory", path);
+	else
+		msg_error("cannot lock the keyring for writing: cannot open "
+			  "%s: %s; set XDG_RUNTIME_DIR to a directory of yours",
+			  path[0] ? path : "the lock file", strerror(errno));
+	return EXIT_KEYRING;
+}
+
+int cred_open_write(struct keystore **ks)
+{
+	int r = cred_lock();
+
+	return r != 0 ? r : cred_open(ks);
 }
 
 struct config *cred_config(struct gcb_call *call)
@@ -244,6 +295,47 @@ typedef int (*visit_fn)(struct keystore *ks, const struct ks_item *it,
 			void *ctx);
 
 /*
+ * A search by username found more than one token for the same user, place
+ * and scope: what two old writers racing left behind, since ks_store()
+ * replaces.  The newest is visited and the rest are deleted, under the
+ * writer lock; a lock that cannot be had leaves them for the next time.
+ */
+static int visit_newest(struct keystore *ks, const struct ks_list *list,
+			visit_fn fn, void *ctx)
+{
+	struct ks_item it, best = KS_ITEM_INIT;
+	size_t n = ks_list_len(list), best_i = n;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((r = ks_list_get(ks, list, i, &it)) != KS_OK) {
+			if (r == KS_ERR_NOT_FOUND)
+				continue;
+			return -cred_keyring_error(r);
+		}
+		if (strcmp(it.kind, KS_KIND_SSH_KEY) == 0)
+			continue;
+		if (best_i == n || it.created > best.created) {
+			best = it;
+			best_i = i;
+		}
+	}
+	if (best_i == n)
+		return 0;
+	if (lock_fd >= 0 || gcb_lock(2000, &lock_fd, it.id, sizeof(it.id)) == GCB_LOCK_OK) {
+		for (size_t i = 0; i < n; i++) {
+			if (i == best_i ||
+			    ks_list_get(ks, list, i, &it) != KS_OK ||
+			    strcmp(it.kind, KS_KIND_SSH_KEY) == 0)
+				continue;
+			if ((r = ks_delete(ks, &it)) != KS_OK && r != KS_ERR_NOT_FOUND)
+				return -cred_keyring_error(r);
+		}
+	}
+	return fn(ks, &best, ctx);
+}
+
+/*
  * With lazy set, the visitor gets items whose attributes were not read:
  * only id and what the search pattern fixed (protocol, host, port, scope,
  * and username when given); kind is "".  get reads the rest from the
@@ -273,6 +365,14 @@ static int visit_candidates(struct keystore *ks, const struct target *t,
 				   &list, &locked)) != KS_OK)
 			return -cred_keyring_error(r);
 		*locked_total += locked;
+		if (lazy && username != NULL && ks_list_len(list) > 1) {
+			/* one user's items for one scope: duplicates */
+			r = visit_newest(ks, list, fn, ctx);
+			ks_list_free(list);
+			if (r != 0)
+				return r;
+			continue;
+		}
 		for (size_t i = 0; i < ks_list_len(list); i++) {
 			struct ks_item it;
 
@@ -565,7 +665,7 @@ int cmd_store(struct gcb_call *call)
 		return r;
 	if (undeclared_dc(call))
 		declare_hint(call->target);
-	if ((r = cred_open(&ks)) != 0)
+	if ((r = cred_open_write(&ks)) != 0)
 		return r;
 	/*
 	 * git calls store after every successful authentication with what
@@ -651,7 +751,7 @@ int cmd_erase(struct gcb_call *call)
 	size_t locked;
 	int r;
 
-	if ((r = cred_open(&ks)) != 0)
+	if ((r = cred_open_write(&ks)) != 0)
 		return r;
 	r = visit_candidates(ks, call->target, user && *user ? user : NULL,
 			     erase_visit, &c, 0, &locked);

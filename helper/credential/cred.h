@@ -43,6 +43,16 @@ int cred_keyring_error(int ks_err);
  */
 int cred_open(struct keystore **ks);
 
+/*
+ * The same for a verb that changes the keyring: first takes the writer
+ * lock (common/lock.h), held until the process ends, so that concurrent
+ * stores, erases, logins, logouts and key verbs run one after the other.
+ * A wait longer than GCB_LOCK_SECONDS (or $GCB_LOCK_TIMEOUT seconds)
+ * prints one line and returns EXIT_KEYRING.
+ */
+#define GCB_LOCK_SECONDS 60
+int cred_open_write(struct keystore **ks);
+
 /* Load the config if the caller has not yet. */
 struct config *cred_config(struct gcb_call *call);
 
