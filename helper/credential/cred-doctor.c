@@ -39,21 +39,67 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+extern char **environ;
+
+/* Is e the variable name= ? */
+static int env_is(const char *e, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(e, name, n) == 0 && e[n] == '=';
+}
+
+/* One more variable for the children of one call (login --check), or NULL. */
+static char *extra_env;
+
+/*
+ * The child's environment, built before fork(): this process may have
+ * threads (GLib's), so the child calls nothing that allocates before exec.
+ * Nobody is asked for anything; messages in English, to be read.
+ */
+static char **child_env(void)
+{
+	static char prompt[] = "GIT_TERMINAL_PROMPT=0", lc[] = "LC_ALL=C";
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n] != NULL)
+		n++;
+	if ((env = calloc(n + 4, sizeof(*env))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!env_is(environ[i], "GIT_ASKPASS") && !env_is(environ[i], "SSH_ASKPASS") &&
+		    !env_is(environ[i], "GIT_TERMINAL_PROMPT") && !env_is(environ[i], "LC_ALL"))
+			env[k++] = environ[i];
+	env[k++] = prompt;
+	env[k++] = lc;
+	if (extra_env != NULL)
+		env[k++] = extra_env;
+	env[k] = NULL;
+	return env;
+}
+
 int cred_run(char *const argv[], int seconds, char *out, size_t cap)
 {
 	int pfd[2], status = 0, timed_out = 0;
 	long long deadline = now_ms() + (long long)seconds * 1000;
 	size_t n = 0;
 	pid_t pid;
+	char **env;
 
 	out[0] = '\0';
-	if (pipe2(pfd, O_CLOEXEC) != 0)
+	if ((env = child_env()) == NULL)
 		return -1;
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		free(env);
+		return -1;
+	}
 	fflush(stdout);
 	fflush(stderr);
 	if ((pid = fork()) < 0) {
 		close(pfd[0]);
 		close(pfd[1]);
+		free(env);
 		return -1;
 	}
 	if (pid == 0) {
@@ -65,14 +111,10 @@ int cred_run(char *const argv[], int seconds, char *out, size_t cap)
 		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(pfd[1], 1) < 0 ||
 		    dup2(pfd[1], 2) < 0)
 			_exit(127);
-		/* nobody is asked for anything */
-		setenv("GIT_TERMINAL_PROMPT", "0", 1);
-		unsetenv("GIT_ASKPASS");
-		unsetenv("SSH_ASKPASS");
-		setenv("LC_ALL", "C", 1);
-		execvp(argv[0], argv);
+		execvpe(argv[0], argv, env);
 		_exit(127);
 	}
+	free(env);
 	close(pfd[1]);
 	for (;;) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
@@ -355,6 +397,7 @@ int cred_live_check(const char *url, char *buf, size_t len)
 int cred_login_check(const struct target *t, const char *url)
 {
 	char *argv[] = { "git", "remote", "get-url", "origin", NULL };
+	static char lock_env[] = "GCB_LOCK_TIMEOUT=0";
 	char origin[4096], line[2048];
 	const char *check = NULL;
 	struct target o;
@@ -379,7 +422,14 @@ int cred_login_check(const struct target *t, const char *url)
 		       "doctor URL'\n", url);
 		return EXIT_REFUSED;
 	}
+	/*
+	 * login may still hold the keyring's writer lock: git's store after
+	 * the check would wait for it, so there it gives up at once (the
+	 * token is stored already; only its "last used" is not written)
+	 */
+	extra_env = lock_env;
 	ok = cred_live_check(check, line, sizeof(line));
+	extra_env = NULL;
 	printf("%s %s\n", ok ? "\u2714" : "\u2718", line);
 	return ok ? 0 : EXIT_REFUSED;
 }
