@@ -552,9 +552,12 @@ void sshcfg_proxy_stop(pid_t pid)
 {
 	if (pid <= 0)
 		return;
+	/*
+	 * As OpenSSH: SIGHUP, and no waiting - a command that ignores it
+	 * must not hold up git; the program exits next and init reaps it.
+	 */
 	(void)kill(pid, SIGHUP);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	(void)waitpid(pid, NULL, WNOHANG);
 }
 
 const char *sshcfg_strerror(int err)

@@ -90,7 +90,7 @@ int sshcfg_proxy_expand(const struct ssh_resolved *r, const char *user, const ch
 int sshcfg_proxy_start(const struct ssh_resolved *r, const char *ssh, const char *config,
 		       const char *user, const char *given, int *fd, pid_t *pid);
 
-/* End the proxy (SIGHUP as OpenSSH does, then reap it). */
+/* End the proxy: SIGHUP, as OpenSSH does; reaped if it is already gone, never waited for. */
 void sshcfg_proxy_stop(pid_t pid);
 
 const char *sshcfg_strerror(int err);
