@@ -156,6 +156,11 @@ static int scan_line(const char *line, const char *host, int depth, int *live)
 		return 1;
 	if (klen == 7 && strncasecmp(key, "include", 7) == 0)
 		return scan_include(p, host, depth);
+	/* "User git", common in Bitbucket blocks, is what we do anyway */
+	if (klen == 4 && strncasecmp(key, "user", 4) == 0 &&
+	    (w = next_word(&p, &n)) != NULL && n == 3 && memcmp(w, "git", 3) == 0 &&
+	    next_word(&p, &n) == NULL)
+		return 0;
 	return *live && !is_unused_key(key, klen);
 }
 

@@ -121,6 +121,10 @@ static void test_may_apply(void)
 	report(applies("Host *\n  SendEnv LANG\n  IdentityFile ~/.ssh/x\n  ServerAliveInterval 9\n",
 		       "bitbucket.org") == 0,
 	       "settings never used here do not count, even under Host *");
+	report(applies("Host bitbucket.org\n  User git\n  IdentityFile ~/.ssh/bb\n",
+		       "bitbucket.org") == 0, "User git changes nothing");
+	report(applies("Host bitbucket.org\n  User gitx\n", "bitbucket.org") == 1,
+	       "another User does");
 	report(applies("Host bitbucket-work\n  HostName bitbucket.org\n", "bitbucket-work") == 1,
 	       "an alias's HostName applies to the alias");
 	report(applies("Host BitBucket.*\n  Port 7999\n", "bitbucket.org") == 1,
