@@ -119,6 +119,46 @@ test_expect_success 'no choice and no terminal: the URL scheme decides (scp-like
 	test_cmp expect out
 '
 
+# start_session 'commands': sh on a new pseudo-terminal under script(1);
+# the screen goes to $TRASH/screen, what we type through the fifo on fd 7.
+start_session () {
+	rm -f "$TRASH/screen" "$TRASH/keys"
+	mkfifo "$TRASH/keys" || return 1
+	script -qfec "$1" "$TRASH/screen" <"$TRASH/keys" >/dev/null 2>&1 &
+	SESSION_PID=$!
+	exec 7>"$TRASH/keys"
+}
+screen_has () { grep -q -F -- "$1" "$TRASH/screen" 2>/dev/null; }
+# answer PROMPT KEYS: wait for PROMPT on the screen, then type KEYS
+answer () {
+	_want=$1
+	test_wait_for 20 'screen_has "$_want"' && printf "$2" >&7
+}
+end_session () {
+	exec 7>&-
+	wait "$SESSION_PID"
+}
+
+test_expect_success 'at a terminal: setup asks HTTPS or SSH, then offers login; the live check passes' '
+	command -v script >/dev/null &&
+	httpd_create_repo scm/team/repo.git &&
+	git init -q repo2 && git -C repo2 remote add origin "$HTTPD_URL/scm/team/repo.git" &&
+	git -C repo2 config bitbucket.dataCenterHost 127.0.0.1 &&
+	start_session "cd repo2 && $prog setup; echo exit=\$?" &&
+	answer "[HTTPS/ssh] " "\\r" &&
+	answer "Store a token for $HTTPD_URL/scm/team/ now? [Y/n] " "y\\r" &&
+	answer "Username for " "alice\\r" &&
+	answer "Token for " "setup-personal-token\\r" &&
+	test_wait_for 30 "screen_has exit=" &&
+	end_session &&
+	tr -d "\\r" <"$TRASH/screen" >screen &&
+	test_grep -x "git config --local --replace-all credential.$base.helper '\'''\''" screen &&
+	test_grep "^stored personal token for alice on 127.0.0.1:$HTTPD_PORT/team" screen &&
+	test_grep -x "✔ live check: git ls-remote $HTTPD_URL/scm/team/repo.git answered in [0-9.]* s (1 branch)" screen &&
+	test_grep -x "exit=0" screen &&
+	test_grep ! setup-personal-token screen
+'
+
 test_expect_success 'bash completion offers setup, status and doctor, their options, and the remotes' '
 	words () {
 		(. "$GCB_TOP/helper/completion/git-credential-bitbucket.bash" &&

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "credential/cred.h"
@@ -187,6 +189,101 @@ static int setup_ssh(struct setup *s)
 	return write_config(s, NULL, "core.sshCommand", ref);
 }
 
+/* Run one of our verbs at the person's terminal (stdio inherited): its exit status. */
+static int run_here(char *const argv[])
+{
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A yes/no question on the terminal; Enter is yes.  1, 0, or -1 at EOF. */
+static int ask_yes(const char *question)
+{
+	struct sbuf line = SBUF_INIT;
+	int r;
+
+	line.max = 64;
+	tty_write(1, question);
+	if (tty_read_line(0, &line) != TTY_OK) {
+		sbuf_free(&line);
+		return -1;
+	}
+	r = line.len == 0 || !strcasecmp(line.buf, "y") || !strcasecmp(line.buf, "yes");
+	sbuf_free(&line);
+	return r;
+}
+
+/*
+ * The account's URL for login or key generate: https://bitbucket.org/ACCOUNT/,
+ * https://HOST[:PORT]/[CONTEXT/]scm/PROJECT/, ssh://git@HOST[:PORT]/ACCOUNT/.
+ */
+static void account_url(const struct target *t, const char *url, int ssh, char *buf, size_t len)
+{
+	char port[16] = "";
+	const char *scm;
+
+	if (t->port && !(ssh && t->port == 22))
+		snprintf(port, sizeof(port), ":%u", t->port);
+	if (ssh)
+		snprintf(buf, len, "ssh://git@%s%s/%s%s", t->host, port, t->account,
+			 t->account[0] ? "/" : "");
+	else if (t->product == PRODUCT_DATACENTER && (scm = strstr(url, "/scm/")) != NULL)
+		snprintf(buf, len, "%.*s/scm/%s/", (int)(scm - url), url, t->account);
+	else
+		snprintf(buf, len, "%s://%s%s/%s%s", t->protocol, t->host, port, t->account,
+			 t->account[0] ? "/" : "");
+}
+
+/*
+ * At a terminal, after the config: offer to store a token (login) or to
+ * generate a key and show its public half.  0, or the verb's failure.
+ */
+static int offer_secret(const struct target *t, const char *url, int ssh)
+{
+	char dir[4096], self[4200], scope[2048], name[130], q[2300];
+	struct sbuf line = SBUF_INIT;
+
+	snprintf(self, sizeof(self), "%s/git-credential-bitbucket", cred_self_dir(dir, sizeof(dir)));
+	account_url(t, url, ssh, scope, sizeof(scope));
+	if (!ssh) {
+		char *argv[] = { self, "login", scope, NULL };
+
+		snprintf(q, sizeof(q), "Store a token for %s now? [Y/n] ", scope);
+		return ask_yes(q) == 1 && run_here(argv) != 0 ? EXIT_REFUSED : 0;
+	}
+	snprintf(q, sizeof(q), "Generate an SSH key for %s now? [Y/n] ", scope);
+	if (ask_yes(q) != 1)
+		return 0;
+	line.max = 100;
+	tty_write(1, "Name for the key [bitbucket]: ");
+	if (tty_read_line(0, &line) != TTY_OK) {
+		sbuf_free(&line);
+		return 0;
+	}
+	snprintf(name, sizeof(name), "%s", line.len ? line.buf : "bitbucket");
+	sbuf_free(&line);
+	{
+		char *argv[] = { self, "key", "generate", "--scope", scope, name, NULL };
+
+		if (run_here(argv) != 0)
+			return EXIT_REFUSED;
+	}
+	ask_yes("Add the public key above to Bitbucket (SSH keys), then press Enter to check the connection: ");
+	return 0;
+}
+
 /* On a terminal: HTTPS or SSH?  def is the URL's; 1 for SSH, 0 for HTTPS, -1 at EOF. */
 static int ask_ssh(int def)
 {
@@ -223,7 +320,7 @@ int cmd_setup(struct gcb_call *call)
 	struct setup s = { "--global", 0, 0 };
 	struct target t;
 	char url[4096], line[2048], *inrepo[] = { "git", "rev-parse", "--git-dir", NULL };
-	int n_ops, r, ssh, in_repo, url_ssh;
+	int n_ops, r, ssh, in_repo, url_ssh, asked = 0;
 
 	if ((r = cred_args_parse(call->verb->spec, call->argc, call->argv, vals, ops,
 				 &n_ops)) != 0)
@@ -265,7 +362,7 @@ int cmd_setup(struct gcb_call *call)
 	if (vals[SETUP_HTTPS] || vals[SETUP_SSH])
 		ssh = vals[SETUP_SSH] != NULL;
 	else if (isatty(0) && isatty(1) && (ssh = ask_ssh(url_ssh)) >= 0)
-		;
+		asked = 1;
 	else
 		ssh = url_ssh;
 	if (t.product == PRODUCT_DATACENTER && !dc_declared(t.host) &&
@@ -284,6 +381,9 @@ int cmd_setup(struct gcb_call *call)
 		       ssh ? "SSH" : "HTTPS");
 		return 0;
 	}
+	/* asked on a terminal: then also what the configuration is for */
+	if (asked && (r = offer_secret(&t, url, ssh)) != 0)
+		return r;
 	r = cred_live_check(url, line, sizeof(line));
 	printf("%s %s\n", r ? "\u2714" : "\u2718", line);
 	if (!r)
