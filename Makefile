@@ -240,6 +240,9 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory all units
 	@GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) bash t/run-tests.sh $(T)
+	$(if $(T),,@echo "# again against the encrypted file store (GCB_KEYSTORE=file):" && \
+		GCB_KEYSTORE=file GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) \
+		bash t/run-tests.sh $(FILE_STORE_QUICK))
 
 asan: deps
 	@$(MAKE) --no-print-directory B=build-asan OUT=build-asan SANITIZE=1 all units
@@ -252,6 +255,17 @@ valgrind: deps
 	@$(MAKE) --no-print-directory all units
 	@GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) GCB_VALGRIND=1 \
 		bash t/run-tests.sh $(T)
+
+# The scripts that use a keyring, run again against the encrypted file
+# store (GCB_KEYSTORE=file, t/lib-keyring.sh: no Secret Service at all);
+# cases about the Secret Service itself say SKIP.  `make test` reruns
+# FILE_STORE_QUICK that way; T=... runs those scripts instead.
+FILE_STORE_T = $(filter-out t/t7000-%,$(shell grep -l 'lib-keyring\.sh' t/t[0-9]*.sh))
+FILE_STORE_QUICK = t/t4010-ssh-transport.sh
+test-file-store: deps
+	@$(MAKE) --no-print-directory all units
+	@GCB_KEYSTORE=file GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) \
+		bash t/run-tests.sh $(or $(T),$(FILE_STORE_T))
 
 # the bench's own tools: the libssh2 floor client, a dlopen() timer, a peak-RSS meter
 BENCH_TOOLS = $(B)/bench/floor-ssh $(B)/bench/dlopen-ms $(B)/bench/maxrss
@@ -312,4 +326,4 @@ clean:
 
 FORCE:
 
-.PHONY: FORCE all units deps test asan valgrind bench demo doc install uninstall clean
+.PHONY: FORCE all units deps test test-file-store asan valgrind bench demo doc install uninstall clean

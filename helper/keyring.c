@@ -185,7 +185,7 @@ static void announce_store(void)
 
 void keyring_describe_file_store(void)
 {
-	if (chosen.backend == KS_BACKEND_FILE)
+	if (chosen.backend == KS_BACKEND_FILE && chosen.fallback)
 		msg_out("store: the encrypted file store %s (%s)", chosen.path,
 			chosen.why);
 }

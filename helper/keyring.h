@@ -97,9 +97,10 @@ void keyring_file_locked_error(const char *path);
 void keyring_announce_stores(void);
 
 /*
- * For `list`: when keyring_open() chose the file store, one line on
- * stdout, "store: the encrypted file store PATH (WHY)".  The Secret
- * Service, the default, gets no line (status and doctor say more).
+ * For `list`: when keyring_open() chose the file store because the Secret
+ * Service could not be used, one line on stdout, "store: the encrypted
+ * file store PATH (WHY)".  The Secret Service, the default, and a store
+ * forced with bitbucket.keystore get no line (status and doctor say more).
  */
 void keyring_describe_file_store(void);
 

@@ -69,6 +69,17 @@ keepassxc)
 	exit 1 ;;
 esac
 
+# test_expect_secret_service TITLE BODY: a case about the Secret Service
+# itself (its bus, its daemon, its locking): skipped with the reason
+# under GCB_KEYSTORE=file
+test_expect_secret_service () {
+	if [ "$KEYRING_MODE" = file ]; then
+		test_skip_case "$1" "about the Secret Service; this run uses the encrypted file store"
+	else
+		test_expect_success "$@"
+	fi
+}
+
 keyring_require_provider () {
 	local p
 	if [ "$KEYRING_MODE" = file ]; then
@@ -111,6 +122,8 @@ _keyring_file_start () {
 		return 1
 	fi
 	keyctl new_session >/dev/null || return 1
+	# forced, as a person who chose it would: no "stored in" lines
+	export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=bitbucket.keystore GIT_CONFIG_VALUE_0=file
 	KEYRING_BUS_PID=file
 	printf '%s\n' "$KEYRING_PASSWORD" >"$KEYRING_DIR/password"
 	git-credential-bitbucket unlock --passphrase-fd 3 3<"$KEYRING_DIR/password" \

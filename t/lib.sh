@@ -311,6 +311,14 @@ test_done () {
 	exit 0
 }
 
+# test_skip_case TITLE REASON: count a case that cannot apply to this run
+# as passed, with the reason ("ok N - TITLE # SKIP REASON")
+test_skip_case () {
+	_gcb_count=$((_gcb_count + 1))
+	_gcb_passed=$((_gcb_passed + 1))
+	echo "ok $_gcb_count - $1 # SKIP $2"
+}
+
 test_skip_all () {
 	if [ "$_gcb_count" -gt 0 ]; then
 		echo "Bail out! test_skip_all after $_gcb_count cases: $*"

@@ -282,7 +282,7 @@ test_expect_success 'a remote exit status of 0 is passed through as 0' '
 	test_must_be_empty err
 '
 
-test_expect_success 'a session bus that does not answer: one line, 255, no hang' '
+test_expect_secret_service 'a session bus that does not answer: one line, 255, no hang' '
 	kill -STOP $KEYRING_BUS_PID &&
 	{ timeout 90 git ls-remote "$SSHD_URL/acme/widget.git" >out 2>err; echo $? >rc; } ;
 	kill -CONT $KEYRING_BUS_PID &&
@@ -295,7 +295,7 @@ test_expect_success 'a session bus that does not answer: one line, 255, no hang'
 '
 
 # The keyring's lines are the credential helper's (helper/keyring.c).
-test_expect_success 'no session bus: the credential helper'\''s line and what to do, 255' '
+test_expect_secret_service 'no session bus: the credential helper'\''s line and what to do, 255' '
 	test_must_fail_code 255 env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR=/nonexistent \
 		git-bitbucket-ssh -p "$SSHD_PORT" git@127.0.0.1 \
 		"git-upload-pack '\''/acme/widget.git'\''" </dev/null >out 2>err &&
@@ -304,7 +304,7 @@ test_expect_success 'no session bus: the credential helper'\''s line and what to
 	test_cmp expect err
 '
 
-test_expect_success 'a locked keyring is locked, not "no key": the provider named, 255' '
+test_expect_secret_service 'a locked keyring is locked, not "no key": the provider named, 255' '
 	lock_keyring &&
 	test_must_fail_code 255 git-bitbucket-ssh -p "$SSHD_PORT" git@127.0.0.1 \
 		"git-upload-pack '\''/acme/widget.git'\''" </dev/null >out 2>err;
