@@ -368,7 +368,8 @@ static int key_list(struct gcb_call *call, const struct cred_verb *v,
 		goto out;
 	key_done(ks);
 	ks = NULL;
-	qsort(rows, n, sizeof(*rows), row_cmp);
+	if (n > 1)	/* qsort() wants a non-null array, even of 0 */
+		qsort(rows, n, sizeof(*rows), row_cmp);
 	list_warn_locked(locked, "key");
 	if (vals[LIST_JSON]) {
 		r = print_json(rows, n, now, max_days);
