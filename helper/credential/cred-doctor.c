@@ -506,6 +506,31 @@ static void check_programs(struct report *rp, int ssh, char *lib, size_t liblen)
 	      first_line(me), have_wrap ? wrap : "git-bitbucket-ssh not found (needed only for SSH)");
 }
 
+/* async-signal-safe: write(2) and _exit(2) only */
+static void open_watchdog(int sig)
+{
+	static const char line[] = "\u2718 keyring: the Secret Service did not answer in time; "
+		"check that your D-Bus session and Secret Service (e.g. gnome-keyring-daemon) "
+		"are running and not waiting for a prompt\n";
+
+	(void)sig;
+	if (write(1, line, sizeof(line) - 1) < 0)
+		_exit(EXIT_KEYRING);
+	_exit(EXIT_KEYRING);
+}
+
+int cred_ks_open_quiet(struct keystore **ks)
+{
+	int r;
+
+	fflush(stdout);
+	signal(SIGALRM, open_watchdog);
+	alarm(KEYRING_OPEN_SECONDS);
+	r = ks_open(ks);
+	alarm(r == KS_OK ? KEYRING_OVERALL_SECONDS : 0);
+	return r;
+}
+
 /* Open the keystore; 1 when it is reachable and unlocked (*ks set). */
 static int check_keyring(struct report *rp, struct keystore **ks)
 {
@@ -515,10 +540,8 @@ static int check_keyring(struct report *rp, struct keystore **ks)
 	size_t locked = 0;
 	int r;
 
-	/* the watchdog's line on a hang: keyring_open() prints the others, so ask ks_open */
-	alarm(KEYRING_OPEN_SECONDS);
-	r = ks_open(ks);
-	alarm(KEYRING_OVERALL_SECONDS);
+	/* keyring_open() would print its own line: this one says it as a check */
+	r = cred_ks_open_quiet(ks);
 	cred_store_name(name, sizeof(name));
 	switch (r) {
 	case KS_OK:

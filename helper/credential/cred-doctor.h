@@ -56,6 +56,16 @@ int cred_use_http_path(const char *url);
 int cred_wired_ssh(char *buf, size_t len);
 
 /*
+ * ks_open() without keyring_open()'s error line (the caller says it its
+ * own way), under a watchdog: a keyring that does not answer in
+ * KEYRING_OPEN_SECONDS ends the process with a ✘ line on stdout and
+ * EXIT_KEYRING; after a successful open the watchdog allows
+ * KEYRING_OVERALL_SECONDS until keyring_done().  A KS_* code.
+ */
+struct keystore;
+int cred_ks_open_quiet(struct keystore **ks);
+
+/*
  * The active keystore as people name it: "Secret Service (GNOME Keyring)".
  * The one place that names it (cred-status.c): a new store adds its name
  * here.

@@ -26,6 +26,7 @@
 #include "credential/cred-args.h"
 #include "credential/cred-doctor.h"
 #include "credential/cred-tty.h"
+#include "keyring.h"
 #include "msg.h"
 
 #define MAX_WRITES 8
@@ -133,7 +134,7 @@ static int scoped_tokens(const struct target *t)
 	struct keystore *ks = NULL;
 	int found = 0;
 
-	if (ks_open(&ks) != KS_OK)
+	if (cred_ks_open_quiet(&ks) != KS_OK)
 		return 1;	/* cannot tell: do what a scoped token needs */
 	snprintf(pat.host, sizeof(pat.host), "%s", t->host);
 	if (ks_search(ks, &pat, 0, &list, NULL) == KS_OK)
@@ -146,6 +147,7 @@ static int scoped_tokens(const struct target *t)
 		}
 	ks_list_free(list);
 	ks_close(ks);
+	keyring_done();
 	return found;
 }
 
