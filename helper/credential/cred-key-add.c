@@ -8,9 +8,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,30 +65,22 @@ static int read_all(int fd, struct sbuf *out)
 /* ---- import ---- */
 
 /* A key in a form or of a kind we do not take; EXIT_USAGE or EXIT_REFUSED. */
-static int key_error(const char *name, const char *f, int err)
+static int key_error(const char *name, int err)
 {
 	switch (err) {
 	case PEM_ERR_OPENSSH:
-		msg_error("cannot import key '%s': the key is in OpenSSH format, "
-			  "not PEM; import it again with --convert to store it as PEM",
-			  name);
-		break;
 	case PEM_ERR_OPENSSH_ENCRYPTED:
-		msg_error("cannot import key '%s': the key is in OpenSSH format and "
-			  "protected by a passphrase; convert it to PEM with "
-			  "'ssh-keygen -p -m PEM -f %s' and import it again", name, f);
-		break;
 	case PEM_ERR_OPENSSH_ENCRYPTED_ED25519:
-		msg_error("cannot import key '%s': the Ed25519 key is in OpenSSH "
-			  "format and protected by a passphrase, which only ssh-keygen "
-			  "can open; remove the passphrase from a copy with 'ssh-keygen "
-			  "-p -N \"\" -f COPY', import the copy with --convert, then "
-			  "delete the copy", name);
+		/* only when ssh-keygen is missing: see openssh_decrypt() */
+		msg_error("cannot import key '%s': the key is in OpenSSH format and "
+			  "protected by a passphrase, and opening it needs ssh-keygen, "
+			  "which is not installed; install OpenSSH's client (the "
+			  "openssh-client package) and import it again", name);
 		break;
 	case PEM_ERR_PUTTY:
 		msg_error("cannot import key '%s': this is a PuTTY key (.ppk); "
 			  "export it in PuTTYgen with Conversions > Export OpenSSH key "
-			  "and import the exported file with --convert", name);
+			  "and import the exported file", name);
 		break;
 	case PEM_ERR_DSA:
 		msg_error("cannot import key '%s': DSA keys are too weak and "
@@ -165,7 +161,7 @@ static int import_error(const char *name, const char *file, int err)
 			  "private key; import one key at a time", name);
 		break;
 	default:
-		return key_error(name, f, err);
+		return key_error(name, err);
 	}
 	return EXIT_REFUSED;
 }
@@ -305,6 +301,116 @@ static int import_read(const char *name, const char *file, struct sbuf *in)
 	return 0;
 }
 
+/* ---- an OpenSSH key with a passphrase ---- */
+
+/*
+ * OpenSSL has no bcrypt_pbkdf, which OpenSSH's own format uses for its
+ * passphrase: ssh-keygen opens the key.  Nothing touches the disk, argv or
+ * the environment:
+ *   - the key is in a memfd, which ssh-keygen opens as /proc/self/fd/N and
+ *     rewrites in place without the passphrase (-p -N "");
+ *   - the passphrase is on ssh-keygen's stdin, a pipe, and reaches it
+ *     through SSH_ASKPASS (SSH_ASKPASS_REQUIRE=force), a two-line script
+ *     that is itself a memfd and only copies its stdin to its stdout.
+ * The memfds are RAM and go with their last descriptor.  Returns 0 with
+ * the key without passphrase in *plain, PEM_ERR_BAD_PASSPHRASE, or
+ * PEM_ERR_OPENSSH_ENCRYPTED when ssh-keygen cannot be run.
+ */
+#define ASKPASS_SCRIPT "#!/bin/sh\nexec cat\n"
+
+static int memfd_with(const char *name, const char *data, size_t len, mode_t mode)
+{
+	int fd = memfd_create(name, 0);	/* inherited by ssh-keygen on purpose */
+
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, mode) != 0 || write(fd, data, len) != (ssize_t)len) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int openssh_decrypt(const struct sbuf *in, const char *pass,
+			   struct sbuf *plain)
+{
+	extern char **environ;
+	char keypath[64], askpath[64], askenv[80];
+	char *argv[] = { "ssh-keygen", "-p", "-q", "-N", "", "-f", keypath, NULL };
+	char **env = NULL;
+	size_t n_env = 0;
+	int kfd = -1, afd = -1, in_pipe[2] = { -1, -1 }, devnull = -1;
+	int r = PEM_ERR_OPENSSH_ENCRYPTED, status = 0;
+	pid_t pid;
+
+	sbuf_reset(plain);
+	if ((kfd = memfd_with("gcb-key", in->buf, in->len, 0600)) < 0 ||
+	    (afd = memfd_with("gcb-askpass", ASKPASS_SCRIPT,
+			      sizeof(ASKPASS_SCRIPT) - 1, 0700)) < 0 ||
+	    pipe2(in_pipe, O_CLOEXEC) != 0 ||
+	    (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		goto out;
+	/* a passphrase is at most 1023 bytes: the pipe holds it whole */
+	if (write(in_pipe[1], pass, strlen(pass)) != (ssize_t)strlen(pass) ||
+	    write(in_pipe[1], "\n", 1) != 1)
+		goto out;
+	close(in_pipe[1]);
+	in_pipe[1] = -1;
+	snprintf(keypath, sizeof(keypath), "/proc/self/fd/%d", kfd);
+	snprintf(askpath, sizeof(askpath), "/proc/self/fd/%d", afd);
+	snprintf(askenv, sizeof(askenv), "SSH_ASKPASS=%s", askpath);
+	for (char **e = environ; *e; e++)
+		n_env++;
+	if ((env = calloc(n_env + 3, sizeof(*env))) == NULL)
+		goto out;
+	n_env = 0;
+	for (char **e = environ; *e; e++)
+		if (strncmp(*e, "SSH_ASKPASS", 11) != 0 && strncmp(*e, "DISPLAY=", 8) != 0)
+			env[n_env++] = *e;
+	env[n_env++] = askenv;
+	env[n_env++] = "SSH_ASKPASS_REQUIRE=force";
+	pid = fork();
+	if (pid < 0)
+		goto out;
+	if (pid == 0) {
+		/* only async-signal-safe calls between fork and exec */
+		if (dup2(in_pipe[0], 0) < 0 || dup2(devnull, 1) < 0 ||
+		    dup2(devnull, 2) < 0)
+			_exit(127);
+		execvpe(argv[0], argv, env);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 127)
+		goto out;	/* no ssh-keygen */
+	if (WEXITSTATUS(status) != 0) {
+		r = PEM_ERR_BAD_PASSPHRASE;
+		goto out;
+	}
+	if (lseek(kfd, 0, SEEK_SET) != 0 || read_all(kfd, plain) != 0) {
+		r = PEM_ERR_CORRUPT;
+		goto out;
+	}
+	r = 0;
+out:
+	free(env);
+	if (kfd >= 0) {
+		/* wipe the memfd before it goes (it is RAM, and freed with it) */
+		if (ftruncate(kfd, 0) != 0)
+			r = r != 0 ? r : PEM_ERR_CORRUPT;
+		close(kfd);
+	}
+	if (afd >= 0)
+		close(afd);
+	for (int i = 0; i < 2; i++)
+		if (in_pipe[i] >= 0)
+			close(in_pipe[i]);
+	if (devnull >= 0)
+		close(devnull);
+	return r;
+}
+
 /*
  * pem_import(), asking for the passphrase when the key wants one: up to
  * PASSPHRASE_TRIES times at the terminal, once from stdin.  Returns 0, a
@@ -314,9 +420,13 @@ static int import_decrypt(const char *name, const struct sbuf *in, unsigned opts
 			  int pass_stdin, struct sbuf *pem, struct pem_info *info,
 			  unsigned *fixes)
 {
-	struct sbuf pass = { NULL, 0, 0, PASSPHRASE_MAX };
+	struct sbuf pass = { NULL, 0, 0, PASSPHRASE_MAX }, plain = SBUF_INIT;
 	int r = pem_import(in->buf, in->len, NULL, opts, pem, info, fixes);
+	int openssh = r == PEM_ERR_OPENSSH_ENCRYPTED ||
+		      r == PEM_ERR_OPENSSH_ENCRYPTED_ED25519;
 
+	if (openssh)
+		r = PEM_ERR_NEED_PASSPHRASE;
 	for (int attempt = 0; r == PEM_ERR_NEED_PASSPHRASE ||
 	     (r == PEM_ERR_BAD_PASSPHRASE && !pass_stdin &&
 	      attempt < PASSPHRASE_TRIES); attempt++) {
@@ -326,11 +436,18 @@ static int import_decrypt(const char *name, const struct sbuf *in, unsigned opts
 			r = e;
 			break;
 		}
-		r = pem_import(in->buf, in->len, pass.buf ? pass.buf : "", opts,
-			       pem, info, fixes);
+		if (!openssh)
+			r = pem_import(in->buf, in->len, pass.buf ? pass.buf : "",
+				       opts, pem, info, fixes);
+		else if ((r = openssh_decrypt(in, pass.buf ? pass.buf : "",
+					      &plain)) == 0)
+			r = pem_import(plain.buf, plain.len, NULL, opts, pem,
+				       info, fixes);
 		sbuf_reset(&pass);
+		sbuf_reset(&plain);
 	}
 	sbuf_free(&pass);
+	sbuf_free(&plain);
 	return r;
 }
 
@@ -344,7 +461,8 @@ int key_import(struct gcb_call *call, const struct cred_verb *v,
 	struct pem_info info;
 	struct ks_item it;
 	char where[800];
-	unsigned fixes = 0, opts = vals[IMPORT_CONVERT] ? PEM_CONVERT : 0;
+	/* an OpenSSH key is always converted: --convert is kept as a no-op */
+	unsigned fixes = 0, opts = PEM_CONVERT;
 	int r;
 
 	if ((r = key_check_name(v, name)) != 0)
@@ -368,6 +486,9 @@ int key_import(struct gcb_call *call, const struct cred_verb *v,
 			   vals[IMPORT_READ_ONLY] != NULL, &pem, &it)) != 0)
 		goto out;
 	fixes_warning(name, fixes);
+	if (info.source == PEM_SRC_OPENSSH)
+		msg_out("converted key '%s' from OpenSSH format to PEM (PKCS#8) to "
+			"store it", name);
 	msg_out("stored key '%s' (%s, %u bits, %s) for %s%s", name,
 		info.type_name, info.bits, info.fingerprint,
 		item_where(&it, where, sizeof(where)),

@@ -149,7 +149,7 @@ static const struct cred_opt import_opts[IMPORT_NOPTS] = {
 	[IMPORT_SCOPE] = { "--scope", "URL", "use the key only for this host, account or repository (SSH URL)" },
 	[IMPORT_READ_ONLY] = { "--read-only", NULL, "the key is a read-only access key: refuse pushes locally" },
 	[IMPORT_FORCE] = { "--force", NULL, "replace a key that has the same name" },
-	[IMPORT_CONVERT] = { "--convert", NULL, "convert an OpenSSH-format key (BEGIN OPENSSH PRIVATE KEY) to PEM" },
+	[IMPORT_CONVERT] = { "--convert", NULL, "ignored: OpenSSH-format keys are always converted (kept for old scripts)" },
 	[IMPORT_PASS_STDIN] = { "--passphrase-stdin", NULL, "read the key's passphrase from the first line of stdin (the key then comes from FILE)" },
 };
 
@@ -164,10 +164,11 @@ static const struct cred_opt generate_opts[GEN_NOPTS] = {
 static const struct cred_verb key_verbs[KEY_VERB_COUNT] = {
 	[KEY_IMPORT] = { "key", "import", "NAME [FILE|-]",
 	    "Store a private key (PEM: BEGIN RSA/EC/ENCRYPTED PRIVATE KEY or\n"
-	    "BEGIN PRIVATE KEY) read from FILE or stdin under NAME.  An encrypted\n"
-	    "key is decrypted with a passphrase asked on the terminal; it is\n"
-	    "stored unencrypted, protected by the keyring.  Harmless damage\n"
-	    "(CRLF, spaces, blank lines, line wrapping) is repaired and reported.",
+	    "BEGIN PRIVATE KEY; OpenSSH's BEGIN OPENSSH PRIVATE KEY, converted to\n"
+	    "PEM) read from FILE or stdin under NAME.  An encrypted key is\n"
+	    "decrypted with a passphrase asked on the terminal; it is stored\n"
+	    "unencrypted, protected by the keyring.  Harmless damage (CRLF,\n"
+	    "spaces, blank lines, line wrapping) is repaired and reported.",
 	    OPTS(import_opts), 1, 2 },
 	[KEY_GENERATE] = { "key", "generate", "NAME",
 	    "Create a new key in the keyring and print its public key line, to\n"
