@@ -204,4 +204,74 @@ test_expect_success 'the keyring holds what it held at the start' '
 	keyring_dump >after && test_cmp before after
 '
 
+# --- Ctrl-Z at the token prompt --------------------------------------------------------
+
+test_expect_success 'Ctrl-Z then fg at the token prompt: echo off again, nothing typed is lost' '
+	cat >ctrlz.py <<-\EOF &&
+	import os, pty, signal, sys, termios, time
+	prog, url = sys.argv[1], sys.argv[2]
+	pid, fd = pty.fork()
+	if pid == 0:
+	    # a job-control shell in miniature: the helper is a job in its own
+	    # process group, in the foreground; this process plays fg
+	    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+	    job = os.fork()
+	    if job == 0:
+	        os.setpgid(0, 0)
+	        os.execvp(prog, [prog, "login", "--username", "alice", url])
+	    os.setpgid(job, job)
+	    os.tcsetpgrp(0, job)
+	    while True:
+	        _, st = os.waitpid(job, os.WUNTRACED)
+	        if os.WIFSTOPPED(st):
+	            os.write(2, b"[stopped]")
+	            time.sleep(0.5)
+	            os.tcsetpgrp(0, job)
+	            os.killpg(job, signal.SIGCONT)
+	            continue
+	        os._exit(os.WEXITSTATUS(st) if os.WIFEXITED(st) else 99)
+	out = b""
+	def read_until(what, limit=10):
+	    global out
+	    end = time.time() + limit
+	    while what not in out and time.time() < end:
+	        try:
+	            out += os.read(fd, 4096)
+	        except OSError:
+	            break
+	    return what in out
+	def echo_on():
+	    return bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+	assert read_until(b"Token for "), out
+	time.sleep(0.3)
+	print("echo at the prompt:", echo_on())
+	os.write(fd, b"ATATT3xFfGF0before")
+	time.sleep(0.3)
+	os.write(fd, b"\x1a")
+	assert read_until(b"[stopped]"), out
+	print("echo while stopped:", echo_on())
+	time.sleep(1.0)
+	print("echo after fg:", echo_on())
+	os.write(fd, b"-after\r")
+	read_until(b"stored", 10)
+	read_until(b"\n", 2)
+	_, st = os.waitpid(pid, 0)
+	print("exit:", os.WEXITSTATUS(st))
+	print("token shown:", b"before" in out or b"after" in out)
+	EOF
+	python3 ctrlz.py "$prog" https://bitbucket.org/ctrlz/ >actual &&
+	cat >expect <<-\EOF &&
+	echo at the prompt: False
+	echo while stopped: True
+	echo after fg: False
+	exit: 0
+	token shown: False
+	EOF
+	test_cmp expect actual &&
+	printf "protocol=https\nhost=bitbucket.org\npath=ctrlz/repo.git\nusername=alice\n\n" |
+		git -c credential.useHttpPath=true credential-bitbucket get >out &&
+	printf "username=alice\npassword=ATATT3xFfGF0before-after\n" >expect &&
+	test_cmp expect out
+'
+
 test_done

@@ -22,21 +22,53 @@ static const int caught[] = {
 
 /* State of the one hidden read in progress, for the signal handler. */
 static int tty_fd = -1;
-static struct termios tty_saved;
+static struct termios tty_saved, tty_hidden;
 static volatile sig_atomic_t tty_echo_off;
 static struct sigaction old_actions[N_CAUGHT];
 static int handlers_set;
+
+/*
+ * Ctrl-Z at the prompt: give the terminal its echo back (the shell needs
+ * it), stop, and once continued (fg) turn echo off again before the read
+ * goes on.  TCSANOW, and NOFLSH in the hidden settings: what was typed
+ * before Ctrl-Z stays in the line and is read with the rest.
+ */
+static void tty_stop(void)
+{
+	struct sigaction dfl, ours;
+	sigset_t tstp;
+
+	if (tty_echo_off)
+		tcsetattr(tty_fd, TCSANOW, &tty_saved);
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGTSTP, &dfl, &ours);
+	sigemptyset(&tstp);
+	sigaddset(&tstp, SIGTSTP);
+	sigprocmask(SIG_UNBLOCK, &tstp, NULL);
+	raise(SIGTSTP);		/* stops here until SIGCONT */
+	sigaction(SIGTSTP, &ours, NULL);
+	if (tty_echo_off)
+		tcsetattr(tty_fd, TCSANOW, &tty_hidden);
+}
 
 /*
  * Give the terminal its echo back, then end as we would have without the
  * prompt: a handler that was there before (the watchdog) runs; otherwise
  * the default action, even for a signal that was ignored (Ctrl-C at a
  * prompt ends it, whatever the parent of a background job asked for).
+ * Ctrl-Z stops and comes back instead (tty_stop).
  */
 static void tty_signal(int sig)
 {
 	int saved_errno = errno;
 
+	if (sig == SIGTSTP) {
+		tty_stop();
+		errno = saved_errno;
+		return;
+	}
 	if (tty_echo_off)
 		tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
 	tty_echo_off = 0;
@@ -77,7 +109,8 @@ static int echo_off(int fd)
 	handlers_set = 1;
 	t = tty_saved;
 	t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	t.c_lflag |= ICANON;
+	t.c_lflag |= ICANON | NOFLSH;	/* Ctrl-Z keeps what was typed */
+	tty_hidden = t;
 	tty_echo_off = 1;
 	if (tcsetattr(fd, TCSAFLUSH, &t) != 0) {
 		tty_echo_off = 0;
