@@ -7,6 +7,17 @@ test_description='status: the keystore, every token and key with where, who, exp
 
 prog=git-credential-bitbucket
 
+# the keystore line and JSON: the Secret Service, or under GCB_KEYSTORE=file the file store
+if [ "$KEYRING_MODE" = file ]; then
+	STORE="encrypted file store ($HOME/.local/share/git-credential-bitbucket/keystore.enc)"
+	STORE_JSON="{\"name\": \"$STORE\", \"type\": \"file\", \"provider\": None}"
+	STORE_TYPE=file
+else
+	STORE="Secret Service (GNOME Keyring)"
+	STORE_JSON="{\"name\": \"$STORE\", \"type\": \"secret-service\", \"provider\": \"GNOME Keyring\"}"
+	STORE_TYPE=secret-service
+fi
+
 test_expect_success 'setup: a private keyring' '
 	start_keyring
 '
@@ -15,7 +26,7 @@ test_expect_success 'nothing stored: the keystore and what to do' '
 	"$prog" status >out 2>err &&
 	test_must_be_empty err &&
 	cat >expect <<-EOF &&
-	keystore: Secret Service (GNOME Keyring)
+	keystore: $STORE
 	nothing stored; store a token with '\''git credential-bitbucket login --username NAME URL'\'', or create an SSH key with '\''git credential-bitbucket key generate --scope URL NAME'\''
 	EOF
 	test_cmp expect out &&
@@ -23,7 +34,7 @@ test_expect_success 'nothing stored: the keystore and what to do' '
 	python3 -c "
 import json
 d = json.load(open(\"json\"))
-assert d == {\"keystore\": {\"name\": \"Secret Service (GNOME Keyring)\", \"type\": \"secret-service\", \"provider\": \"GNOME Keyring\"}, \"items\": []}, d
+assert d == {\"keystore\": $STORE_JSON, \"items\": []}, d
 "
 '
 
@@ -35,7 +46,7 @@ test_expect_success 'a token and a key, not wired: each line says the setup comm
 	test_must_be_empty err &&
 	today=$(date -u +%Y-%m-%d) &&
 	cat >expect <<-EOF &&
-	keystore: Secret Service (GNOME Keyring)
+	keystore: $STORE
 
 	bitbucket.org/acme
 	  API token for alice
@@ -63,7 +74,7 @@ test_expect_success 'after setup both are wired; --json for scripts' '
 	python3 -c "
 import json
 d = json.load(open(\"json\"))
-assert d[\"keystore\"][\"type\"] == \"secret-service\", d
+assert d[\"keystore\"][\"type\"] == \"$STORE_TYPE\", d
 items = d[\"items\"]
 assert [i[\"kind\"] for i in items] == [\"api-token\", \"ssh-key\"], items
 tok, key = items
@@ -76,7 +87,7 @@ assert \"ATATT3xFfGF0statustoken\" not in open(\"json\").read()
 "
 '
 
-test_expect_success 'a locked keyring: the keyring line, exit 3' '
+test_expect_secret_service 'a locked keyring: the keyring line, exit 3' '
 	lock_keyring &&
 	test_must_fail_code 3 "$prog" status >out 2>err &&
 	test_must_be_empty out &&

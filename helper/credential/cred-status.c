@@ -25,8 +25,14 @@
  */
 const char *cred_store_name(char *buf, size_t len)
 {
-	const char *who = ks_provider();
+	const struct keyring_choice *c = keyring_chosen();
+	const char *who;
 
+	if (c->backend == KS_BACKEND_FILE) {
+		snprintf(buf, len, "encrypted file store (%s)", c->path);
+		return buf;
+	}
+	who = ks_provider();
 	if (who != NULL && who[0])
 		snprintf(buf, len, "Secret Service (%s)", who);
 	else
@@ -164,7 +170,8 @@ static int print_json(const char *store, const struct status_row *rows, size_t n
 {
 	struct json j = JSON_INIT;
 	struct sbuf head = SBUF_INIT;
-	const char *who = ks_provider();
+	int file = keyring_chosen()->backend == KS_BACKEND_FILE;
+	const char *who = file ? NULL : ks_provider();
 
 	for (size_t i = 0; i < n; i++) {
 		const struct ks_item *it = &rows[i].it;
@@ -188,8 +195,9 @@ static int print_json(const char *store, const struct status_row *rows, size_t n
 	}
 	if (sbuf_addstr(&head, "{\"keystore\": {\"name\": ") != 0 ||
 	    json_escape(&head, store) != 0 ||
-	    sbuf_addstr(&head, ", \"type\": \"secret-service\", \"provider\": ") != 0 ||
-	    (who ? json_escape(&head, who) : sbuf_addstr(&head, "null")) != 0 ||
+	    sbuf_addstr(&head, file ? ", \"type\": \"file\", \"provider\": " :
+			", \"type\": \"secret-service\", \"provider\": ") != 0 ||
+	    (who && !file ? json_escape(&head, who) : sbuf_addstr(&head, "null")) != 0 ||
 	    sbuf_addstr(&head, "}, \"items\": ") != 0) {
 		sbuf_free(&head);
 		sbuf_free(&j.out);
