@@ -50,9 +50,9 @@ test_expect_success '64 concurrent writers, 8 users on 4 scopes, each pair by st
 		done
 	done &&
 	wait $pids &&
+	cat err-* >errs && test_must_be_empty errs &&
 	cat rc-* | sort | uniq -c >rcs &&
 	echo "     64 0" >expect && test_cmp expect rcs &&
-	cat err-* >errs && test_must_be_empty errs &&
 	test "$(keyring_count)" = 32 &&
 	for u in 0 1 2 3 4 5 6 7; do
 		for s in ws0 ws0/r1 ws1 ws2/r2; do
@@ -77,9 +77,9 @@ test_expect_success '16 concurrent writers of one user and scope: one item, all 
 		pids="$pids $!"
 	done &&
 	wait $pids &&
+	cat err-a-* >errs && test_must_be_empty errs &&
 	cat rc-a-* | sort | uniq -c >rcs &&
 	echo "     16 0" >expect && test_cmp expect rcs &&
-	cat err-a-* >errs && test_must_be_empty errs &&
 	test "$(items alice acme)" = 1 &&
 	test "$(keyring_count)" = 33
 '
@@ -92,9 +92,9 @@ test_expect_success '16 concurrent erases of that one token: all exit 0, it is g
 		pids="$pids $!"
 	done &&
 	wait $pids &&
+	cat err-e-* >errs && test_must_be_empty errs &&
 	cat rc-e-* | sort | uniq -c >rcs &&
 	echo "     16 0" >expect && test_cmp expect rcs &&
-	cat err-e-* >errs && test_must_be_empty errs &&
 	test "$(items alice acme)" = 0 &&
 	test "$(keyring_count)" = 32
 '

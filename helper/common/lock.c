@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -52,7 +53,7 @@ static long long now_ms(void)
 
 int gcb_lock(int timeout_ms, int *fd, char *path, size_t len)
 {
-	char dir[4096];
+	char dir[4096], holder[32] = "";
 	long long deadline = now_ms() + timeout_ms;
 	int r, n, f, delay_ms = 2;
 
@@ -71,7 +72,14 @@ int gcb_lock(int timeout_ms, int *fd, char *path, size_t len)
 	if (f < 0)
 		return GCB_LOCK_ERROR;
 	for (;;) {
+		char seen[32];
+		ssize_t n_seen;
+
 		if (flock(f, LOCK_EX | LOCK_NB) == 0) {
+			/* who holds it now: waiters see the queue move */
+			n = snprintf(seen, sizeof(seen), "%ld\n", (long)getpid());
+			r = ftruncate(f, 0) == 0 && pwrite(f, seen, (size_t)n, 0) == n;
+			(void)r;	/* only a hint for the waiters */
 			*fd = f;
 			return GCB_LOCK_OK;
 		}
@@ -82,7 +90,13 @@ int gcb_lock(int timeout_ms, int *fd, char *path, size_t len)
 			errno = e;
 			return GCB_LOCK_ERROR;
 		}
-		if (now_ms() >= deadline) {
+		/* the wait is for one holder: a new one starts it again */
+		n_seen = pread(f, seen, sizeof(seen) - 1, 0);
+		seen[n_seen > 0 ? n_seen : 0] = '\0';
+		if (strcmp(seen, holder) != 0) {
+			memcpy(holder, seen, sizeof(holder));
+			deadline = now_ms() + timeout_ms;
+		} else if (now_ms() >= deadline) {
 			close(f);
 			return GCB_LOCK_TIMEOUT;
 		}

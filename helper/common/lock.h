@@ -24,7 +24,10 @@ enum {
 };
 
 /*
- * Wait at most timeout_ms for the lock; 0 with *fd the descriptor that
+ * Wait for the lock while one holder keeps it at most timeout_ms: the
+ * holder writes its pid into the file, and a new holder (the queue moved)
+ * starts the wait again, so a long queue of short writers never times out
+ * but one stuck writer does.  0 with *fd the descriptor that
  * holds it (close-on-exec: a child never inherits it), or a GCB_LOCK_*
  * code.  path[len] receives the lock file's path in either case (for the
  * message).
