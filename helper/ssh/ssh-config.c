@@ -15,7 +15,9 @@
  * most of it OpenSSH starting up (dynamic linking, OpenSSL).  Hence
  * sshcfg_may_apply(): with Debian's stock /etc/ssh/ssh_config (12 and
  * 13) and no ~/.ssh/config, or one whose Host blocks cannot match, the
- * check only reads those small files and ssh -G never runs.
+ * check only reads those small files - 26 us CPU per call on Debian 12,
+ * 34 us on Debian 13 (its systemd ssh_config.d file; 10000 calls) - and
+ * ssh -G never runs.
  */
 #include "ssh/ssh-config.h"
 #include "ssh/ssh-hostkeys.h"
