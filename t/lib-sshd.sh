@@ -273,7 +273,9 @@ JUMP_LOG="$JUMP_ROOT/sshd.log"
 start_jump_sshd () {
 	{ local -; set +x; } 2>/dev/null
 	local port i t
-	_sshd_git_user || return 1
+	# start_sshd set the git user up; rewriting its gcb-serve here would
+	# only race other scripts doing the same
+	id git >/dev/null 2>&1 || _sshd_git_user || return 1
 	chmod 0711 "$TRASH" || return 1
 	mkdir -p "$JUMP_ROOT" /run/sshd && chmod 0755 "$SSHD_ROOT" "$JUMP_ROOT" || return 1
 	for t in ed25519 ecdsa; do
