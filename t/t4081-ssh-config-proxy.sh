@@ -102,10 +102,11 @@ test_expect_success 'ProxyCommand that fails: one line naming it' '
 	test_grep "^git-bitbucket-ssh: cannot connect to 127.0.0.1 port $SSHD_PORT through ProxyCommand exit 3: SSH key exchange failed: " err
 '
 
+# the proxy would answer EOF after 5 s ("Failed getting banner"): the
+# timeout line shows ConnectTimeout 1 ended it first (no wall-clock bound:
+# valgrind alone takes seconds to start)
 test_expect_success 'ConnectTimeout bounds a proxy that never answers' '
-	start=$(date +%s) &&
 	test_must_fail git ls-remote bb-slow:acme/widget.git 2>err &&
-	test $(( $(date +%s) - start )) -lt 4 &&
 	test_grep "^git-bitbucket-ssh: cannot connect to 127.0.0.1 port $SSHD_PORT through ProxyCommand sleep 5: connection timed out: no answer from the SSH server in time$" err
 '
 
