@@ -173,7 +173,7 @@ static void test_table(void)
 	       "table: the key verbs fit the dispatcher's arrays");
 	report(login != NULL &&
 	       strcmp(cred_args_synopsis(login->spec, buf, sizeof(buf)),
-		      "[--username NAME] [--expires YYYY-MM-DD] [--repos REGEX] [--stdin] URL") == 0,
+		      "[--username NAME] [--expires YYYY-MM-DD] [--repos REGEX] [--stdin] [--check] URL") == 0,
 	       "synopsis: login's options and operand, as the usage shows them");
 	report(strcmp(cred_args_synopsis(&spec, buf, 12), "[--scope UR") == 0,
 	       "synopsis: cut to the buffer, still a string");
