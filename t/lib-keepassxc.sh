@@ -215,3 +215,40 @@ _kp_stop () {
 	wait "$pid" 2>/dev/null
 	return 0
 }
+
+# _kp_usable: can KeePassXC open and unlock a database here?  KeePassXC
+# 2.7.10 in the Debian 13 dev chroot dies with SIGSEGV right after it
+# unlocks on a session bus (offscreen or minimal; without a bus, with a
+# wrong password or with no database it runs).  Probed once per KeePassXC version: a run that
+# is still alive after 3 s is usable.  Prints the reason when it is not.
+_kp_usable () {
+	local cache=${GCB_KEEPASSXC_CACHE:-${TMPDIR:-/tmp}/gcb-keepassxc-$(id -u)}
+	local tmpl probe work rc
+	if ! _kp_check_tools 2>/dev/null; then
+		echo "KeePassXC is not installed (scripts/install-deps.sh installs it)"
+		return 1
+	fi
+	tmpl=$(_kp_template 2>/dev/null) || {
+		echo "keepassxc-cli cannot make the test database"
+		return 1
+	}
+	probe="${tmpl%.kdbx}.probe"
+	if [ ! -f "$probe" ]; then
+		work=$(mktemp -d "$cache/probe.XXXXXX") || return 1
+		cp "$tmpl" "$work/p.kdbx" && _kp_write_ini "$work/p.ini" &&
+		printf '%s\n' "$KEYRING_PASSWORD" >"$work/pw"
+		QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$work" dbus-run-session -- \
+			timeout -k 1 3 keepassxc --config "$work/p.ini" --localconfig "$work/l.ini" \
+			--pw-stdin "$work/p.kdbx" <"$work/pw" >/dev/null 2>&1
+		rc=$?
+		rm -rf "$work"
+		echo "$rc" >"$probe"
+	fi
+	rc=$(cat "$probe")
+	case $rc in
+	124 | 137) return 0 ;;
+	139) echo "KeePassXC $(_kp_version | sed 's/^KeePassXC //') crashes (SIGSEGV) when it unlocks a database on this system" ;;
+	*) echo "KeePassXC exits with status $rc when it unlocks a database on this system" ;;
+	esac
+	return 1
+}
