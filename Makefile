@@ -243,6 +243,9 @@ test: deps
 	$(if $(T),,@echo "# again against the encrypted file store (GCB_KEYSTORE=file):" && \
 		GCB_KEYSTORE=file GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) \
 		bash t/run-tests.sh $(FILE_STORE_QUICK))
+	$(if $(T),,@echo "# again against KeePassXC (GCB_KEYRING_PROVIDER=keepassxc; skipped with the reason where it cannot run):" && \
+		GCB_KEYRING_PROVIDER=keepassxc GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) \
+		bash t/run-tests.sh $(KEEPASSXC_QUICK))
 
 asan: deps
 	@$(MAKE) --no-print-directory B=build-asan OUT=build-asan SANITIZE=1 all units
@@ -260,8 +263,12 @@ valgrind: deps
 # store (GCB_KEYSTORE=file, t/lib-keyring.sh: no Secret Service at all);
 # cases about the Secret Service itself say SKIP.  `make test` reruns
 # FILE_STORE_QUICK that way; T=... runs those scripts instead.
-FILE_STORE_T = $(filter-out t/t7000-%,$(shell grep -l 'lib-keyring\.sh' t/t[0-9]*.sh))
+FILE_STORE_T = $(filter-out t/t7000-% t/t80%,$(shell grep -l 'lib-keyring\.sh' t/t[0-9]*.sh))
 FILE_STORE_QUICK = t/t4010-ssh-transport.sh
+# The keyring-sensitive scripts `make test` reruns against KeePassXC, the
+# second Secret Service (t/lib-keepassxc.sh; about 40 s).  t8020 passes
+# alone on KeePassXC but failed once under load (cases 3, 4, 7): not yet
+KEEPASSXC_QUICK = t/t2000-keyring-providers.sh t/t8000-faults.sh t/t8030-injection.sh
 test-file-store: deps
 	@$(MAKE) --no-print-directory all units
 	@GCB_KEYSTORE=file GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) \

@@ -237,7 +237,7 @@ test_expect_success 'a read-only HOME: get, store, list and key generate work (n
 	test "$(count)" = 4
 '
 else
-	echo "# skip: a read-only HOME (no private mount namespace here: $PRIVATE_MOUNTS_WHY)"
+	test_skip_case "a read-only HOME" "no private mount namespace here: $PRIVATE_MOUNTS_WHY"
 fi
 
 test_done

@@ -235,7 +235,7 @@ test_expect_success 'accept-new with a read-only HOME: the key is not added, one
 	test_cmp expect err
 '
 else
-	echo "# skip: accept-new with a read-only HOME (no private mount namespace here: $PRIVATE_MOUNTS_WHY)"
+	test_skip_case "accept-new with a read-only HOME" "no private mount namespace here: $PRIVATE_MOUNTS_WHY"
 fi
 
 if [ -n "$PRIVATE_MOUNTS" ]; then
@@ -249,7 +249,7 @@ test_expect_success 'accept-new with known_hosts on a full disk: nothing half-wr
 	test_cmp expect err
 '
 else
-	echo "# skip: accept-new with known_hosts on a full disk (no private mount namespace here: $PRIVATE_MOUNTS_WHY)"
+	test_skip_case "accept-new with known_hosts on a full disk" "no private mount namespace here: $PRIVATE_MOUNTS_WHY"
 fi
 
 test_done
