@@ -115,9 +115,13 @@ test_expect_success 'sshd killed mid-push: push fails, 255, both repositories in
 	echo change >base/change && git -C base add change && git -C base commit -q -m change &&
 	new=$(git -C base rev-parse HEAD) &&
 	: >"$TRASH/ssh-rc" &&
+	# the pack is received and waits in pre-receive: the ref is not yet moved
+	printf "#!/bin/sh\nexec sleep 30 # gcb-mid-push\n" >"$ROOT_REPO/hooks/pre-receive" &&
+	chmod +x "$ROOT_REPO/hooks/pre-receive" &&
 	{ git -C base push origin main >out 2>err & } &&
 	pid=$! &&
-	kill_sshd_when "receive-pack.*acme/widget.git" &&
+	kill_sshd_when "sleep 30" &&
+	rm -f "$ROOT_REPO/hooks/pre-receive" &&
 	test_wait_for 10 "test -s \"$TRASH/ssh-rc\"" &&
 	{ wait $pid; rc=$?; } &&
 	test_wait_for 10 "test -s \"$TRASH/ssh-rc\"" &&
