@@ -62,9 +62,13 @@ sshd_prereq () {
 # The git user: created when missing; its home gets the gcb-serve command.
 _sshd_git_user () {
 	local home pw
+	# scripts run in parallel (run-tests.sh): one useradd at a time, and
+	# one that lost the race to another script's is no failure
 	if ! id git >/dev/null 2>&1; then
-		useradd --system --home-dir "$SSHD_GIT_HOME" --create-home \
-			--shell /usr/bin/git-shell --password '*' git || return 1
+		flock -w 60 "${TMPDIR:-/tmp}/gcb-git-user.lock" \
+			useradd --system --home-dir "$SSHD_GIT_HOME" --create-home \
+			--shell /usr/bin/git-shell --password '*' git ||
+			id git >/dev/null 2>&1 || return 1
 	fi
 	pw=$(getent shadow git | cut -d: -f2)
 	case $pw in
@@ -75,7 +79,7 @@ _sshd_git_user () {
 	home=$(getent passwd git | cut -d: -f6)
 	[ -n "$home" ] || return 1
 	mkdir -p "$home/git-shell-commands" || return 1
-	cat >"$home/git-shell-commands/gcb-serve.tmp" <<'EOF'
+	cat >"$home/git-shell-commands/gcb-serve.tmp.$$" <<'EOF'
 #!/bin/sh
 # gcb-serve: run git's command on a repository under $GCB_SSHD_ROOT/repos,
 # the way Bitbucket maps '/ACCOUNT/REPO.git' into its own storage.
@@ -98,9 +102,10 @@ case $path in
 esac
 exec git-shell -c "$verb '$GCB_SSHD_ROOT/repos/$path'"
 EOF
-	chmod 0755 "$home/git-shell-commands/gcb-serve.tmp" &&
-	mv -f "$home/git-shell-commands/gcb-serve.tmp" "$home/git-shell-commands/gcb-serve" &&
-	chown -R git: "$home/git-shell-commands" &&
+	chmod 0755 "$home/git-shell-commands/gcb-serve.tmp.$$" &&
+	chown git: "$home/git-shell-commands/gcb-serve.tmp.$$" &&
+	mv -f "$home/git-shell-commands/gcb-serve.tmp.$$" "$home/git-shell-commands/gcb-serve" &&
+	chown git: "$home/git-shell-commands" &&
 	chmod 0755 "$home" "$home/git-shell-commands"
 }
 
