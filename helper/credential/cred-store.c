@@ -94,9 +94,21 @@ check:
 static const struct fs_kdf *test_kdf(struct fs_kdf *kdf)
 {
 	const char *s = getenv("GCB_TEST_FILESTORE_KDF");
+	unsigned *field[3] = { &kdf->log2_n, &kdf->r, &kdf->p };
+	char *end;
 
-	if (s == NULL || sscanf(s, "%u,%u,%u", &kdf->log2_n, &kdf->r, &kdf->p) != 3)
+	if (s == NULL)
 		return NULL;
+	for (size_t i = 0; i < 3; i++) {
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(s, &end, 10);
+		if (errno || end == s || v > UINT_MAX || *end != (i < 2 ? ',' : '\0'))
+			return NULL;
+		*field[i] = (unsigned)v;
+		s = end + 1;
+	}
 	return kdf;
 }
 
