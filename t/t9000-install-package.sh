@@ -95,7 +95,7 @@ test_expect_success 'completion offers each verb'"'"'s options and the key verbs
 
 test_expect_success 'git'"'"'s own completion finds it for "git credential-bitbucket"' '
 	complete_git credential-bitbucket lo >actual &&
-	printf "%s\n" lock login logout >expect &&
+	printf "%s\n" login logout lock >expect &&
 	test_cmp expect actual
 '
 
