@@ -88,13 +88,16 @@ test_expect_success 'globally, outside a repository: --ssh for a Data Center SSH
 	cat >expect <<-EOF &&
 	git config --global --add bitbucket.dataCenterHost 127.0.0.1
 	git config --global core.sshCommand git-bitbucket-ssh
+	git config --global ssh.variant ssh
 	EOF
 	test_cmp expect out &&
 	test_must_fail git config --global --get core.sshCommand &&
+	test_must_fail git config --global --get ssh.variant &&
 	(cd "$TRASH/outside" && test_must_fail_code 1 "$prog" setup --ssh "$ssh_url") >out 2>err &&
-	head -n 2 out >first && test_cmp expect first &&
+	head -n 3 out >first && test_cmp expect first &&
 	test_grep "^✘ live check: " out &&
 	test "$(git config --global --get core.sshCommand)" = git-bitbucket-ssh &&
+	test "$(git config --global --get ssh.variant)" = ssh &&
 	(cd "$TRASH/outside" && "$prog" setup --ssh --dry-run "$ssh_url") >out &&
 	echo "git is already set up for $ssh_url over SSH (global config); nothing changed" >expect &&
 	test_cmp expect out
@@ -117,6 +120,18 @@ test_expect_success 'no choice and no terminal: the URL scheme decides (scp-like
 	(cd "$TRASH/outside" && "$prog" setup --dry-run git@bitbucket.org:acme/widget.git </dev/null) >out &&
 	echo "git config --global core.sshCommand git-bitbucket-ssh" >expect &&
 	test_cmp expect out
+'
+
+test_expect_success 'setup --ssh where only ssh.variant is missing (set up by an older version) writes just that' '
+	git config --global core.sshCommand git-bitbucket-ssh &&
+	git config --global --unset ssh.variant &&
+	(cd "$TRASH/outside" && "$prog" setup --dry-run --ssh ssh://git@bitbucket.org/acme/widget.git) >out &&
+	echo "git config --global ssh.variant ssh" >expect &&
+	test_cmp expect out &&
+	git config --global ssh.variant auto &&
+	(cd "$TRASH/outside" && "$prog" setup --dry-run --ssh ssh://git@bitbucket.org/acme/widget.git) >out &&
+	test_cmp expect out &&
+	git config --global ssh.variant ssh
 '
 
 # start_session 'commands': sh on a new pseudo-terminal under script(1);

@@ -7,7 +7,7 @@
  *          helpers do not answer first), then this helper;
  *          credential.<base>.useHttpPath true where account or repository
  *          scopes need it;
- *   SSH:   core.sshCommand;
+ *   SSH:   core.sshCommand, and ssh.variant ssh (no -G probe first);
  *   Data Center: bitbucket.dataCenterHost.
  *
  * Every write is a `git config` command, printed as it runs (only printed
@@ -185,10 +185,19 @@ static int setup_ssh(struct setup *s)
 
 	cred_program_ref("git-bitbucket-ssh", ref, sizeof(ref));
 	snprintf(want, sizeof(want), "%s\n", ref);
-	if (read_config(s, "--get", "core.sshCommand", out, sizeof(out)) == 0 &&
-	    strcmp(out, want) == 0)
+	if ((read_config(s, "--get", "core.sshCommand", out, sizeof(out)) != 0 ||
+	     strcmp(out, want) != 0) && write_config(s, NULL, "core.sshCommand", ref) != 0)
+		return EXIT_REFUSED;
+	/*
+	 * git cannot tell the variant from the name git-bitbucket-ssh, so it
+	 * would run the program twice per connection, first with -G; with
+	 * ssh.variant ssh it passes OpenSSH's options (-p, -4/-6, -o SendEnv)
+	 * at once, the same ones it passes after a successful probe.
+	 */
+	if (read_config(s, "--get", "ssh.variant", out, sizeof(out)) == 0 &&
+	    strcmp(out, "ssh\n") == 0)
 		return 0;
-	return write_config(s, NULL, "core.sshCommand", ref);
+	return write_config(s, NULL, "ssh.variant", "ssh");
 }
 
 /* Run one of our verbs at the person's terminal (stdio inherited): its exit status. */
