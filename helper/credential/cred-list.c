@@ -314,10 +314,8 @@ struct row {
 };
 
 /* host, port, scope, kind, then who */
-static int row_cmp(const void *a, const void *b)
+int list_item_cmp(const struct ks_item *x, const struct ks_item *y)
 {
-	const struct ks_item *x = &((const struct row *)a)->it;
-	const struct ks_item *y = &((const struct row *)b)->it;
 	int c;
 
 	if ((c = strcmp(x->host, y->host)) != 0)
@@ -331,6 +329,11 @@ static int row_cmp(const void *a, const void *b)
 	if ((c = strcmp(x->username, y->username)) != 0)
 		return c;
 	return strcmp(x->name, y->name);
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	return list_item_cmp(&((const struct row *)a)->it, &((const struct row *)b)->it);
 }
 
 static int print_json(const struct row *rows, size_t n)

@@ -37,6 +37,9 @@ char *list_cell(struct list_table *tb, size_t i, int c);
  */
 void list_table_print(struct list_table *tb);
 
+/* The order list and status show items in: host, port, scope, kind, then who. */
+int list_item_cmp(const struct ks_item *x, const struct ks_item *y);
+
 /* ---- JSON ---- */
 
 /*

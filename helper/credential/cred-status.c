@@ -115,20 +115,8 @@ static void key_wiring(struct status_row *row)
 
 static int row_cmp(const void *a, const void *b)
 {
-	const struct ks_item *x = &((const struct status_row *)a)->it;
-	const struct ks_item *y = &((const struct status_row *)b)->it;
-	int c;
-
-	if ((c = strcmp(x->host, y->host)) != 0)
-		return c;
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	if ((c = strcmp(x->scope, y->scope)) != 0)
-		return c;
-	if ((c = strcmp(x->kind, y->kind)) != 0)
-		return c;
-	return strcmp(x->username, y->username) ? strcmp(x->username, y->username) :
-						  strcmp(x->name, y->name);
+	return list_item_cmp(&((const struct status_row *)a)->it,
+			     &((const struct status_row *)b)->it);
 }
 
 static void print_text(const char *store, const struct status_row *rows, size_t n,
