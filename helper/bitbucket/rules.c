@@ -258,6 +258,20 @@ static int check_datacenter(const char *user, const char *secret,
 	return 0;
 }
 
+/* What any username must be, before the product's own rules. */
+static int username_form(const char *user, struct rule_result *res)
+{
+	if (strlen(user) > MAX_USERNAME)
+		return refuse(res, RULE_ERR_TOO_LONG,
+			"the username is longer than %d bytes; use your "
+			"Bitbucket username", MAX_USERNAME);
+	if (has_control(user, strlen(user)))
+		return refuse(res, RULE_ERR_USERNAME_CHARS,
+			"the username contains a line break or control "
+			"character; type it again");
+	return 0;
+}
+
 int rules_check_secret(const struct target *t, const char *username,
 		       const char *secret, size_t len, long long now,
 		       struct rule_result *res)
@@ -284,14 +298,8 @@ int rules_check_secret(const struct target *t, const char *username,
 		return refuse(res, RULE_ERR_SECRET_CHARS,
 			"the token contains a line break or control "
 			"character; paste it again as one line");
-	if (strlen(user) > MAX_USERNAME)
-		return refuse(res, RULE_ERR_TOO_LONG,
-			"the username is longer than %d bytes; use your "
-			"Bitbucket username", MAX_USERNAME);
-	if (has_control(user, strlen(user)))
-		return refuse(res, RULE_ERR_USERNAME_CHARS,
-			"the username contains a line break or control "
-			"character; type it again");
+	if (username_form(user, res) != 0)
+		return res->code;
 
 	if (t->product == PRODUCT_CLOUD)
 		return check_cloud(user, secret, len, now, res);
@@ -310,14 +318,8 @@ int rules_check_username(const struct target *t, const char *username,
 		return refuse(res, RULE_ERR_INTERNAL,
 			"internal error: no Bitbucket target for the username; "
 			"please report this");
-	if (strlen(user) > MAX_USERNAME)
-		return refuse(res, RULE_ERR_TOO_LONG,
-			"the username is longer than %d bytes; use your "
-			"Bitbucket username", MAX_USERNAME);
-	if (has_control(user, strlen(user)))
-		return refuse(res, RULE_ERR_USERNAME_CHARS,
-			"the username contains a line break or control "
-			"character; type it again");
+	if (username_form(user, res) != 0)
+		return res->code;
 	if (t->product == PRODUCT_CLOUD) {
 		if (!strcmp(user, RULES_ACCESS_TOKEN_USER))
 			return refuse(res, RULE_ERR_ACCESS_TOKEN,
