@@ -19,6 +19,15 @@ MANDIR  ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
+# The gate loads its modules from MODDIR, compiled in: a relative path
+# would make it load whatever lies at that path under the current directory,
+# and a quote, backslash or space would break the C string it is compiled
+# into.  make stops here, before building anything (DESTDIR is only a
+# staging root and is not compiled in).
+abs_dir = $(if $(filter /%,$($(1))),,$(error $(1)=$($(1)) is not an absolute path; give one that starts with /))$(if \
+	$(or $(word 2,$($(1))),$(findstring ",$($(1))),$(findstring ',$($(1))),$(findstring \,$($(1)))),$(error $(1)=$($(1)) contains a space, quote or backslash; give a plain absolute path))
+$(foreach v,PREFIX BINDIR LIBDIR MODDIR,$(call abs_dir,$(v)))
+
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 B       ?= build
@@ -146,9 +155,13 @@ $(B)/include-rules.ok: $(INCLUDE_CHECKED) Makefile
 # Where the installed modules live and the version, compiled into the gate;
 # rewritten only when they change, so `make install PREFIX=...` after a
 # plain `make` rebuilds the gate with the right path.
+# GCB_BUILDDIR is the output directory with symlinks resolved (pwd -P): the
+# gate loads the modules beside itself only when its own directory is this
+# one (helper/git-credential-bitbucket.c, module_dir).
 $(B)/gcb-build.h: FORCE
-	@mkdir -p $(B)
-	@printf '#define GCB_MODDIR "%s"\n#define GCB_VERSION "%s"\n' '$(MODDIR)' '$(VERSION)' >$@.tmp
+	@mkdir -p $(B) $(OUT)
+	@printf '#define GCB_MODDIR "%s"\n#define GCB_BUILDDIR "%s"\n#define GCB_VERSION "%s"\n' \
+		'$(MODDIR)' "$$(cd $(OUT) && pwd -P)" '$(VERSION)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(B)/helper/git-credential-bitbucket.o $(B)/helper/git-bitbucket-ssh.o \
