@@ -204,6 +204,11 @@ $(B)/t/unit/gcb-%: t/helper/gcb-%.c $(PURE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
+# secret-tool's stand-in on the file store (t/lib-keyring.sh, GCB_KEYSTORE=file)
+$(B)/t/unit/gcb-filestore-tool: t/helper/gcb-filestore-tool.c $(FILESTORE_OBJ) $(PURE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS) $(KEYUTILS_LIBS)
+
 units: $(UNITS) $(TEST_HELPERS)
 
 # Fuzz targets (t/fuzz/fuzz-*.c, t/fuzz/README).  `make units` links each

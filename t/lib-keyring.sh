@@ -35,11 +35,14 @@
 # Secret Service, makes this script's own kernel session keyring (keyctl
 # new_session), and creates and unlocks the store with unlock
 # --passphrase-fd; lock_keyring and unlock_keyring lock and unlock the
-# store; keyring_count counts the store's items (through list --json, as
-# no secret-tool can read the file); stopping and starting the daemon
-# does nothing.  keyring_dump prints `list --json` (no secrets).  Scripts
-# that need the Secret Service itself call keyring_require_provider,
-# which skips them in this mode with the reason.
+# store; stopping and starting the daemon does nothing.  secret-tool is
+# then $GCB_UNITDIR/gcb-filestore-tool (t/helper/gcb-filestore-tool.c,
+# first on PATH): its search, lookup, store and clear work on the store
+# file as secret-tool's do on the Secret Service, so keyring_count,
+# keyring_dump and the scripts' own secret-tool calls work unchanged
+# (xdg:schema can only be org.bitbucket.credential there).  Scripts that
+# need the Secret Service itself call keyring_require_provider, which
+# skips them in this mode with the reason.
 KEYRING_MODE=${GCB_KEYSTORE:-secret-service}
 case $KEYRING_MODE in
 secret-service | file) ;;
@@ -124,6 +127,15 @@ _keyring_file_start () {
 		return 1
 	fi
 	keyctl new_session >/dev/null || return 1
+	if [ ! -x "${GCB_UNITDIR:-$GCB_TOP/build/t/unit}/gcb-filestore-tool" ]; then
+		echo "start_keyring: ${GCB_UNITDIR:-$GCB_TOP/build/t/unit}/gcb-filestore-tool not built (make units)" >&2
+		return 1
+	fi
+	mkdir -p "$KEYRING_DIR/bin" &&
+	printf '#!/bin/sh\nexec "%s" "$@"\n' "${GCB_UNITDIR:-$GCB_TOP/build/t/unit}/gcb-filestore-tool" \
+		>"$KEYRING_DIR/bin/secret-tool" &&
+	chmod +x "$KEYRING_DIR/bin/secret-tool" || return 1
+	export PATH="$KEYRING_DIR/bin:$PATH"
 	# forced, as a person who chose it would: no "stored in" lines
 	export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=bitbucket.keystore GIT_CONFIG_VALUE_0=file
 	KEYRING_BUS_PID=file
@@ -345,9 +357,9 @@ keyring_count () {
 	{ local -; set +x; } 2>/dev/null
 	local schema=${1:-$KEYRING_SCHEMA} out
 	if [ "$KEYRING_MODE" = file ]; then
-		git-credential-bitbucket list --json |
-			python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'
-		return
+		out=$(secret-tool search --all xdg:schema "$schema" 2>/dev/null) || return 1
+		printf '%s\n' "$out" | grep -c '^\[/'
+		return 0
 	fi
 	keyring_name_owned || {
 		echo "keyring_count: no Secret Service on the bus" >&2
@@ -364,9 +376,5 @@ keyring_count () {
 keyring_dump () {
 	{ local -; set +x; } 2>/dev/null
 	local schema=${1:-$KEYRING_SCHEMA}
-	if [ "$KEYRING_MODE" = file ]; then
-		git-credential-bitbucket list --json
-		return
-	fi
 	stdbuf -o0 -e0 secret-tool search --all xdg:schema "$schema" 2>&1
 }
