@@ -506,19 +506,38 @@ static int pick_key_watched(struct run *run)
 			  run->key.name);
 		return EXIT_LOCAL;
 	}
-	/* all of them now, under the keyring's watchdog: at most SSH_KEY_MAX_TRIES */
-	for (size_t i = 0; i < ch->n; i++) {
-		if ((r = ks_get_secret(run->ks, &ch->keys[i], &run->pems[i])) != KS_OK) {
+	/*
+	 * all of them now, under the keyring's watchdog: at most
+	 * SSH_KEY_MAX_TRIES.  A key that cannot be used is left out with one
+	 * warning line while others remain; when it was the only one left,
+	 * the error says so.
+	 */
+	for (size_t i = 0, n = ch->n; i < n; i++) {
+		size_t k = i - (n - ch->n);	/* where it goes among those kept */
+		struct ks_item bad;
+
+		if ((r = ks_get_secret(run->ks, &ch->keys[k], &run->pems[k])) != KS_OK) {
 			keyring_error(r);
 			return EXIT_LOCAL;
 		}
-		if ((r = pem_check(&run->pems[i], &run->infos[i])) != PEM_OK) {
+		if ((r = pem_check(&run->pems[k], &run->infos[k])) == PEM_OK)
+			continue;
+		sbuf_free(&run->pems[k]);
+		bad = ch->keys[k];
+		if (ch->n == 1) {
 			msg_error("key '%s' in the keyring cannot be used: %s; import it again "
 				  "with git-credential-bitbucket key import --force %s FILE",
-				  ch->keys[i].name, pem_strerror(r), ch->keys[i].name);
+				  bad.name, pem_strerror(r), bad.name);
 			return EXIT_LOCAL;
 		}
+		msg_warn("key '%s' in the keyring cannot be used: %s; skipping it (import it "
+			 "again with git-credential-bitbucket key import --force %s FILE)",
+			 bad.name, pem_strerror(r), bad.name);
+		memmove(&ch->keys[k], &ch->keys[k + 1], (ch->n - k - 1) * sizeof(ch->keys[0]));
+		ch->n--;
+		ch->candidates--;	/* not among "more not offered" either */
 	}
+	run->key = ch->keys[0];
 	run->info = run->infos[0];
 	return 0;
 }

@@ -225,4 +225,40 @@ test_expect_success '-i and bitbucket.sshKey naming another host'"'"'s key: one 
 	git config --global --unset bitbucket.sshKey
 '
 
+
+bad_why="missing the -----BEGIN ... PRIVATE KEY----- line"
+
+# store_broken NAME SCOPE: a key item whose secret is not a key (as a
+# keyring edited by hand, or another program, could leave), newest of all
+store_broken () {
+	printf "not a key\n" |
+	secret-tool store --label="test key $1" xdg:schema org.bitbucket.credential \
+		kind ssh-key protocol ssh host 127.0.0.1 port "$SSHD_PORT" scope "$2" \
+		username "" name "$1" repos "" read_only false \
+		created "$(( $(date +%s) + 60 ))" last_used 0 warned 0
+}
+
+test_expect_success 'a broken key among several: one warning line, skipped, the next one offered' '
+	sshd_create_repo broken/x.git &&
+	gen broken-good "$SSHD_URL/broken" &&
+	sshd_authorize broken-good.pub &&
+	store_broken broken-bad broken &&
+	fetch broken/x.git &&
+	echo "git-bitbucket-ssh: warning: key '\''broken-bad'\'' in the keyring cannot be used: $bad_why; skipping it (import it again with git-credential-bitbucket key import --force broken-bad FILE)" >expect &&
+	test_cmp expect err &&
+	echo "broken-good: Accepted" >expect &&
+	offered >actual && test_cmp expect actual
+'
+
+test_expect_success 'a broken key that is the only one offered (-i): the error, nothing offered' '
+	store_broken broken-alone broken &&
+	log_mark &&
+	test_must_fail_code 128 env GIT_SSH_COMMAND="git-bitbucket-ssh -i broken-alone" \
+		git ls-remote "$SSHD_URL/broken/x.git" >refs 2>err &&
+	echo "git-bitbucket-ssh: key '\''broken-alone'\'' in the keyring cannot be used: $bad_why; import it again with git-credential-bitbucket key import --force broken-alone FILE" >expect &&
+	head -n 1 err >first && test_cmp expect first &&
+	log_since >log &&
+	test_grep ! "publickey for git" log
+'
+
 test_done
