@@ -3,6 +3,8 @@
  */
 #include "common/text.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 int has_control(const char *s, size_t len)
@@ -51,4 +53,19 @@ int pct_next(const char *s, size_t len, size_t *i)
 	}
 	*i = at + 1;
 	return c;
+}
+
+int parse_decimal(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
 }

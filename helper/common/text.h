@@ -31,4 +31,10 @@ int hexval(int c);
  */
 int pct_next(const char *s, size_t len, size_t *i);
 
+/*
+ * s as a decimal number in [min, max] into *out: digits only, no sign, no
+ * blanks, nothing after; -1 (and *out untouched) otherwise.
+ */
+int parse_decimal(const char *s, long min, long max, long *out);
+
 #endif

@@ -24,22 +24,6 @@ static void set_bad(struct ssh_args *a, const char *s, size_t len)
 			a->bad[i] = '?';
 }
 
-/* A decimal number in [min, max], nothing else. */
-static int parse_num(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t';
@@ -111,7 +95,7 @@ static int parse_o(struct ssh_args *a, const char *opt)
 		char num[16];
 
 		if (copy_str(num, sizeof(num), val, (size_t)(vend - val)) != 0 ||
-		    parse_num(num, 0, 3600, &n) != 0)
+		    parse_decimal(num, 0, 3600, &n) != 0)
 			return SSHARGS_ERR_O_VALUE;
 		a->connect_timeout = n;
 	} else {
@@ -129,7 +113,7 @@ static int parse_valued(struct ssh_args *a, char opt, const char *val)
 
 	switch (opt) {
 	case 'p':
-		if (parse_num(val, 1, 65535, &n) != 0)
+		if (parse_decimal(val, 1, 65535, &n) != 0)
 			return SSHARGS_ERR_PORT;
 		a->port = (unsigned)n;
 		return SSHARGS_OK;

@@ -205,21 +205,6 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int parse_num(const char *s, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int missing(struct ssh_resolved *out, const char *what)
 {
 	snprintf(out->detail, sizeof(out->detail), "%s", what);
@@ -245,7 +230,7 @@ static int set_value(struct ssh_resolved *out, const char *key, const char *v,
 		if (copy_str(out->hostname, sizeof(out->hostname), v, strlen(v)) != 0)
 			return SSHCFG_ERR_TOO_LONG;
 	} else if (strcmp(key, "port") == 0) {
-		if (parse_num(v, 65535, &n) != 0 || n == 0)
+		if (parse_decimal(v, 1, 65535, &n) != 0)
 			return missing(out, "port");
 		out->port = (unsigned)n;
 	} else if (strcmp(key, "user") == 0) {
@@ -253,7 +238,7 @@ static int set_value(struct ssh_resolved *out, const char *key, const char *v,
 			return SSHCFG_ERR_TOO_LONG;
 		out->has_user = login == NULL || strcmp(v, login) != 0;
 	} else if (strcmp(key, "connecttimeout") == 0) {
-		if (strcmp(v, "none") != 0 && parse_num(v, 3600, &out->connect_timeout) != 0)
+		if (strcmp(v, "none") != 0 && parse_decimal(v, 0, 3600, &out->connect_timeout) != 0)
 			return missing(out, "connecttimeout");
 	} else if (strcmp(key, "stricthostkeychecking") == 0) {
 		out->has_strict = strcmp(v, "ask") != 0;
