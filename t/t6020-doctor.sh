@@ -8,10 +8,6 @@ test_description='doctor: every check passes on a healthy setup (exit 0); each b
 . "$TEST_DIRECTORY/lib-sshd.sh"
 
 sshd_prereq
-# doctor's keyring check asks the Secret Service (the file store's is to come)
-if [ "$KEYRING_MODE" = file ]; then
-	test_skip_all "doctor checks the Secret Service; this run uses the encrypted file store (GCB_KEYSTORE=file)"
-fi
 
 prog=git-credential-bitbucket
 SCHEMA=org.bitbucket.credential
@@ -51,7 +47,13 @@ test_expect_success 'setup: keyring, HTTP and SSH stand-ins, a token, a key, hos
 	git init -q https-repo && git -C https-repo remote add origin "$http_url" &&
 	git init -q ssh-repo && git -C ssh-repo remote add origin "$ssh_url" &&
 	(cd https-repo && "$prog" setup --https >/dev/null) &&
-	(cd ssh-repo && "$prog" setup --ssh >/dev/null)
+	(cd ssh-repo && "$prog" setup --ssh >/dev/null) &&
+	store=$XDG_DATA_HOME/git-credential-bitbucket/keystore.enc &&
+	if [ "$KEYRING_MODE" = file ]; then
+		keyring_ok="✔ keystore: the encrypted file store $store (bitbucket.keystore is file)"
+	else
+		keyring_ok="✔ keyring: Secret Service (GNOME Keyring), reachable and unlocked"
+	fi
 '
 
 test_expect_success 'healthy over HTTPS: every check passes, exit 0' '
@@ -62,7 +64,7 @@ test_expect_success 'healthy over HTTPS: every check passes, exit 0' '
 	cat >expect <<-EOF &&
 	doctor: $http_url (remote origin)
 	✔ programs: ...
-	✔ keyring: Secret Service (GNOME Keyring), reachable and unlocked
+	$keyring_ok
 	✔ git config: credential.helper bitbucket for http://$hp, useHttpPath true
 	✔ URL: $http_url (Bitbucket Data Center, a repository)
 	✔ token: personal token for alice on http://$hp/proj, expires never, last used $today
@@ -78,7 +80,7 @@ test_expect_success 'healthy over SSH: every check passes, exit 0; --json says t
 	sed -e "s/answered in [0-9.]* s/answered in N s/" -e "/^✔ programs: /d" out >out.n &&
 	cat >expect <<-EOF &&
 	doctor: $ssh_url (remote origin)
-	✔ keyring: Secret Service (GNOME Keyring), reachable and unlocked
+	$keyring_ok
 	✔ git config: core.sshCommand runs git-bitbucket-ssh
 	✔ URL: $ssh_url (Bitbucket Data Center, a repository)
 	✔ key: '\''good'\'' (ssh-ed25519) for $sp/proj, last used $today
@@ -94,7 +96,11 @@ assert d[\"ok\"] is True and d[\"url\"] == sys.argv[1] and d[\"remote\"] == \"or
 names = [c[\"check\"] for c in d[\"checks\"]]
 assert names == [\"programs\", \"keyring\", \"git-config\", \"url\", \"key\", \"host-key\", \"live\"], names
 assert all(c[\"ok\"] for c in d[\"checks\"])
-" "$ssh_url"
+if sys.argv[2] == \"file\":
+    assert d[\"store\"] == {\"backend\": \"file\", \"path\": sys.argv[3], \"why\": \"bitbucket.keystore is file\"}, d[\"store\"]
+else:
+    assert d[\"store\"] == {\"backend\": \"secret-service\", \"path\": None, \"why\": \"the Secret Service is running and unlocked\"}, d[\"store\"]
+" "$ssh_url" "$KEYRING_MODE" "$store"
 '
 
 test_expect_success 'login --check runs the same live check after storing' '
@@ -128,7 +134,7 @@ test_expect_success 'a missing key' '
 		"$SSHD_URL/nokey/repo.git"
 '
 
-test_expect_success 'a locked keyring, then an absent one' '
+test_expect_secret_service 'a locked keyring, then an absent one' '
 	lock_keyring &&
 	doctor_fails "✘ keyring: Secret Service (GNOME Keyring) is locked; unlock it (log in to the desktop, or open Seahorse or KeePassXC) and run doctor again" \
 		"$ssh_url" &&
@@ -137,6 +143,27 @@ test_expect_success 'a locked keyring, then an absent one' '
 	test $code = 1 &&
 	test_grep -x "✘ keyring: .*no Secret Service.*" out
 '
+
+if [ "$KEYRING_MODE" = file ]; then
+test_expect_success 'a locked file store: the unlock fix; chosen for want of a bus: why' '
+	lock_keyring &&
+	doctor_fails "✘ keystore: the encrypted file store $store (bitbucket.keystore is file) is locked: no cached key; unlock it with '\''git credential-bitbucket unlock'\'' (in CI: '\''unlock --passphrase-fd N'\'') and run doctor again" \
+		"$ssh_url" &&
+	test_must_be_empty err &&
+	unlock_keyring &&
+	GIT_CONFIG_COUNT=0 "$prog" doctor "$ssh_url" >out 2>err &&
+	test_grep -F -x "✔ keystore: the encrypted file store $store (there is no D-Bus session bus)" out &&
+	mv "$store" "$store.away" &&
+	doctor_fails "✘ keystore: there is no encrypted file store yet ($store; bitbucket.keystore is file); create it with '\''git credential-bitbucket unlock'\'' and run doctor again" \
+		"$ssh_url" &&
+	mv "$store.away" "$store"
+'
+else
+test_expect_success 'no bus and no file store: the fix names both' '
+	(unset DBUS_SESSION_BUS_ADDRESS && "$prog" doctor "$ssh_url" >out 2>err; test $? = 1) &&
+	test_grep -F -x "✘ keyring: there is no D-Bus session bus; run this inside your desktop session, or start one with '\''dbus-run-session -- \$SHELL'\'' and a Secret Service such as gnome-keyring, or create an encrypted file store with '\''git credential-bitbucket unlock'\''" out
+'
+fi
 
 test_expect_success 'an unknown host key' '
 	mv "$HOME/.ssh/known_hosts" "$HOME/.ssh/known_hosts.away" &&

@@ -26,6 +26,7 @@
 #include "credential/cred-args.h"
 #include "credential/cred-doctor.h"
 #include "credential/cred-list.h"
+#include "filestore.h"
 #include "keyring.h"
 #include "msg.h"
 
@@ -531,17 +532,115 @@ int cred_ks_open_quiet(struct keystore **ks)
 	return r;
 }
 
-/* Open the keystore; 1 when it is reachable and unlocked (*ks set). */
+/* The store the keyring check found: for doctor --json. */
+static struct {
+	const char *backend;	/* "secret-service", "file" or NULL */
+	char path[PATH_MAX];
+	char why[128];
+} store;
+
+static void store_set(const char *backend, const char *path, const char *why)
+{
+	store.backend = backend;
+	snprintf(store.path, sizeof(store.path), "%s", path ? path : "");
+	snprintf(store.why, sizeof(store.why), "%s", why);
+}
+
+/*
+ * The file store as keyring_open() would use it, but quietly and without
+ * asking for a passphrase: a check says what is wrong and how to fix it.
+ * 1 when it is unlocked (*ks set).
+ */
+static int check_file_store(struct report *rp, struct keystore **ks, const char *why)
+{
+	char path[PATH_MAX];
+	struct filestore *fs = NULL;
+	int r;
+
+	if ((r = fs_default_path(path, sizeof(path))) != FS_OK) {
+		store_set("file", NULL, why);
+		check(rp, "keyring", 0, "keystore: cannot find the encrypted file store: %s; "
+		      "set HOME and run doctor again", fs_strerror(r));
+		return 0;
+	}
+	store_set("file", path, why);
+	if ((r = fs_open(path, &fs)) == FS_ERR_NO_STORE) {
+		check(rp, "keyring", 0, "keystore: there is no encrypted file store yet (%s; %s); "
+		      "create it with 'git credential-bitbucket unlock' and run doctor again",
+		      path, why);
+		return 0;
+	}
+	if (r == FS_OK && (r = fs_cache_load(fs)) != FS_OK &&
+	    (r == FS_ERR_NOT_CACHED || r == FS_ERR_NO_KEYRING)) {
+		fs_close(fs);
+		check(rp, "keyring", 0, "keystore: the encrypted file store %s (%s) is locked: "
+		      "no cached key; unlock it with 'git credential-bitbucket unlock' (in CI: "
+		      "'unlock --passphrase-fd N') and run doctor again", path, why);
+		return 0;
+	}
+	if (r != FS_OK) {
+		fs_close(fs);
+		check(rp, "keyring", 0, "keystore: the encrypted file store %s cannot be used: %s; "
+		      "run 'git credential-bitbucket unlock' to see how to fix it", path,
+		      fs_strerror(r));
+		return 0;
+	}
+	if ((r = ks_open_file(fs, ks)) != KS_OK) {
+		fs_close(fs);
+		check(rp, "keyring", 0, "keystore: the encrypted file store %s: %s; try again",
+		      path, ks_strerror(r));
+		return 0;
+	}
+	check(rp, "keyring", 1, "keystore: the encrypted file store %s (%s)", path, why);
+	return 1;
+}
+
+static int file_store_exists(void)
+{
+	char path[PATH_MAX];
+
+	return fs_default_path(path, sizeof(path)) == FS_OK && access(path, F_OK) == 0;
+}
+
+/*
+ * Open the keystore keyring_open() would choose (helper/keyring.h):
+ * bitbucket.keystore, else the Secret Service when it answers unlocked,
+ * else the file store when there is one.  1 when the store is reachable
+ * and unlocked (*ks set).
+ */
 static int check_keyring(struct report *rp, struct keystore **ks)
 {
 	char name[256];
 	struct ks_item pat = KS_ITEM_INIT;
 	struct ks_list *list = NULL;
 	size_t locked = 0;
-	int r;
+	unsigned timeout;
+	int r, mode;
 
+	if (keyring_settings(&mode, &timeout) != 0) {
+		check(rp, "keyring", 0, "keystore: bitbucket.keystore or bitbucket.cacheTimeout "
+		      "is not valid (the line above says how to fix it)");
+		return 0;
+	}
+	if (mode == KEYRING_FILE)
+		return check_file_store(rp, ks, "bitbucket.keystore is file");
 	/* keyring_open() would print its own line: this one says it as a check */
 	r = cred_ks_open_quiet(ks);
+	if (r == KS_OK && mode == KEYRING_AUTO && (r = ks_probe(*ks)) != KS_OK) {
+		ks_close(*ks);
+		*ks = NULL;
+	}
+	if (r != KS_OK && mode == KEYRING_AUTO && file_store_exists()) {
+		alarm(0);
+		return check_file_store(rp, ks,
+			r == KS_ERR_NO_BUS ? "there is no D-Bus session bus" :
+			r == KS_ERR_NO_SERVICE ? "no Secret Service is running" :
+			r == KS_ERR_LOCKED ? "the Secret Service is locked" :
+			"the Secret Service cannot be used");
+	}
+	store_set("secret-service", NULL, mode == KEYRING_SECRET_SERVICE ?
+		  "bitbucket.keystore is secret-service" :
+		  "the Secret Service is running and unlocked");
 	cred_store_name(name, sizeof(name));
 	switch (r) {
 	case KS_OK:
@@ -549,21 +648,29 @@ static int check_keyring(struct report *rp, struct keystore **ks)
 	case KS_ERR_NO_BUS:
 		check(rp, "keyring", 0, "keyring: there is no D-Bus session bus; run this inside "
 		      "your desktop session, or start one with 'dbus-run-session -- $SHELL' and "
-		      "a Secret Service such as gnome-keyring");
+		      "a Secret Service such as gnome-keyring%s", mode == KEYRING_AUTO ?
+		      ", or create an encrypted file store with 'git credential-bitbucket unlock'" : "");
 		return 0;
 	case KS_ERR_NO_SERVICE:
 	case KS_ERR_DIED:
 		check(rp, "keyring", 0, "keyring: no Secret Service is running on the session "
-		      "bus; start gnome-keyring-daemon (or another provider) and run doctor again");
+		      "bus; start gnome-keyring-daemon (or another provider) and run doctor again%s",
+		      mode == KEYRING_AUTO ? ", or create an encrypted file store with 'git "
+		      "credential-bitbucket unlock'" : "");
 		return 0;
+	case KS_ERR_LOCKED:
+		locked = 1;
+		break;
 	default:
 		check(rp, "keyring", 0, "keyring: %s: %s; restart it and run doctor again",
 		      name, ks_strerror(r));
 		return 0;
 	}
-	r = ks_search(*ks, &pat, 0, &list, &locked);
-	ks_list_free(list);
-	if (r == KS_OK && locked > 0) {
+	if (r == KS_OK) {
+		r = ks_search(*ks, &pat, 0, &list, &locked);
+		ks_list_free(list);
+	}
+	if ((r == KS_OK || r == KS_ERR_LOCKED) && locked > 0) {
 		check(rp, "keyring", 0, "keyring: %s is locked; unlock it (log in to the "
 		      "desktop, or open Seahorse or KeePassXC) and run doctor again", name);
 		return 0;
@@ -1001,6 +1108,19 @@ int cred_is_remote_name(const char *s)
 	return strchr(s, ':') == NULL && strchr(s, '/') == NULL;
 }
 
+/* ", \"store\": {\"backend\": ..., \"path\": ..., \"why\": ...}" or null */
+static int json_store(struct sbuf *o)
+{
+	if (store.backend == NULL)
+		return sbuf_addstr(o, ", \"store\": null");
+	if (sbuf_addstr(o, ", \"store\": {\"backend\": ") != 0 ||
+	    json_escape(o, store.backend) != 0 || sbuf_addstr(o, ", \"path\": ") != 0 ||
+	    (store.path[0] ? json_escape(o, store.path) : sbuf_addstr(o, "null")) != 0 ||
+	    sbuf_addstr(o, ", \"why\": ") != 0 || json_escape(o, store.why) != 0)
+		return -1;
+	return sbuf_addstr(o, "}");
+}
+
 int cmd_doctor(struct gcb_call *call)
 {
 	const char *vals[1], *ops[1], *remote = NULL;
@@ -1067,6 +1187,7 @@ int cmd_doctor(struct gcb_call *call)
 		if (sbuf_addstr(&head, "{\"url\": ") != 0 || json_escape(&head, url) != 0 ||
 		    sbuf_addstr(&head, ", \"remote\": ") != 0 ||
 		    (remote ? json_escape(&head, remote) : sbuf_addstr(&head, "null")) != 0 ||
+		    json_store(&head) != 0 ||
 		    sbuf_addstr(&head, rp.failed ? ", \"ok\": false" : ", \"ok\": true") != 0 ||
 		    sbuf_addstr(&head, ", \"checks\": ") != 0) {
 			sbuf_free(&head);
