@@ -270,6 +270,25 @@ int keyring_open(struct keystore **ks, int exit_status)
 	return KS_OK;
 }
 
+int keyring_open_secret_service(struct keystore **ks, int exit_status)
+{
+	int r;
+
+	*ks = NULL;
+	watchdog_status = exit_status;
+	signal(SIGALRM, watchdog);
+	alarm(KEYRING_OPEN_SECONDS);
+	if ((r = ks_open(ks)) == KS_OK)
+		alarm(KEYRING_OVERALL_SECONDS);
+	if (r == KS_OK && (r = ks_probe(*ks)) == KS_OK)
+		return KS_OK;
+	alarm(0);
+	ks_close(*ks);
+	*ks = NULL;
+	keyring_error(r);
+	return r;
+}
+
 void keyring_done(void)
 {
 	alarm(0);

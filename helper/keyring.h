@@ -104,6 +104,14 @@ void keyring_announce_stores(void);
  */
 void keyring_describe_file_store(void);
 
+/*
+ * The Secret Service alone, whatever bitbucket.keystore says, under the
+ * same watchdog as keyring_open(), and only when it answers unlocked
+ * (ks_probe()); else the one line is printed and the KS_ERR_* code
+ * returned.  For `migrate`, which uses both stores.
+ */
+int keyring_open_secret_service(struct keystore **ks, int exit_status);
+
 /* The keyring work is over: disarm the watchdog. */
 void keyring_done(void);
 

@@ -253,6 +253,19 @@ test_expect_success 'migrate to the Secret Service and back: nothing lost' '
 	git clone "$SSHD_URL/acme/widget.git" widget4
 '
 
+test_expect_success 'migrate with a session bus that does not answer: one line, exit 3, within seconds; nothing moved' '
+	n=$(count_items) &&
+	kill -STOP $KEYRING_BUS_PID &&
+	{ timeout 60 "$prog" migrate --to secret-service >out 2>err; echo $? >rc; } ;
+	kill -CONT $KEYRING_BUS_PID &&
+	test "$(cat rc)" = 3 &&
+	test_must_be_empty out &&
+	echo "$prog: the keyring did not answer in time; check that your D-Bus session and Secret Service (e.g. gnome-keyring-daemon) are running and not waiting for a prompt" >expect &&
+	test_cmp expect err &&
+	test "$(count_items)" = "$n" &&
+	test "$(keyring_count)" = 0
+'
+
 test_expect_success 'no token in plaintext anywhere on disk: the store, HOME, TMPDIR, the runtime dir' '
 	{ set +x; } 2>/dev/null &&
 	! grep -rlaF -e "$TOKEN" "$STORE_DIR" "$HOME" "$TMPDIR" "$XDG_RUNTIME_DIR" "$TRASH/work" >found 2>/dev/null &&

@@ -372,8 +372,9 @@ int cmd_migrate(struct gcb_call *call)
 		fs_close(fs);
 		return cred_keyring_error(r);
 	}
-	if ((r = ks_open(&ss)) != KS_OK || (r = ks_probe(ss)) != KS_OK) {
-		r = cred_keyring_error(r);
+	/* the Secret Service under the watchdog, as every other verb opens it */
+	if (keyring_open_secret_service(&ss, EXIT_KEYRING) != KS_OK) {
+		r = EXIT_KEYRING;
 		goto out;
 	}
 	from = to_file ? ss : file;
@@ -432,5 +433,6 @@ out:
 	ks_list_free(list);
 	ks_close(ss);
 	ks_close(file);
+	keyring_done();
 	return r;
 }
