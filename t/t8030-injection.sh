@@ -72,12 +72,85 @@ test_expect_success 'a repository path with ; or a second word is refused, nothi
 	test ! -e "$TRASH/pwned"
 '
 
-# TODO (product, credential.c/target.c, owner H2): a CR inside path= is
-# stored as part of the scope ("a\rb"); git 2.39 sends such a path only
-# percent-decoded from a URL.  Expected: refused like CR in the username.
-# TODO (product, ssh-key.c message, owner H1): a double quote in the path
-# ('a/b".git') is kept in the scope, and the "no SSH key" line suggests
-# --scope ssh://git@bitbucket.org/a/b".git unquoted, which a shell would not
-# take as printed.
+PATH_REFUSED="git-credential-bitbucket: the token was not stored: git's path= holds a line break, a control character or a character no Bitbucket path has (slugs are letters, digits, '.', '_' and '-'); check the remote URL"
+
+# scopes: every stored token as "host scope username", sorted
+scopes () {
+	keyring_dump | awk '
+		/^\[\// { if (h != "") print h, s, u; h = s = u = "" }
+		/^attribute\.host = / { h = $3 }
+		/^attribute\.scope = / { s = substr($0, 19) }
+		/^attribute\.scope =$/ { s = "-" }
+		/^attribute\.username = / { if ($3 != "") u = $3 }
+		END { if (h != "") print h, s, u }' | sort
+}
+
+test_expect_success 'CR, LF-less control bytes or a shell quote inside path=: store refuses with one line, nothing stored' '
+	before=$(scopes) &&
+	for p in "team/a\rb.git" "te\ram/ab.git" "team/ab.git\r\r" "team/a\tb.git" "team/a\033b.git" \
+		"team/a\"b.git" "team/a'\''b.git" "team/a b.git" "team/a\$(id).git" "team/a\`id\`.git" "team/a;b.git"; do
+		printf "protocol=https\nhost=bitbucket.org\npath=$p\nusername=alice\npassword=ATATcr1\n\n" |
+			test_must_fail_code 1 "$prog" store >out 2>err &&
+		test_must_be_empty out &&
+		echo "$PATH_REFUSED" >expect &&
+		test_cmp expect err || return 1
+	done &&
+	test "$(scopes)" = "$before" &&
+	"$prog" list >list &&
+	test_grep ! "team" list
+'
+
+test_expect_success 'the same path= on get and erase: no answer, no word, nothing removed' '
+	printf "protocol=https\nhost=bitbucket.org\npath=team/ab.git\nusername=alice\npassword=ATATrepo\n\n" | "$prog" store &&
+	before=$(scopes) &&
+	printf "%s\n" "$before" >stored &&
+	test_grep "^bitbucket.org team/ab alice$" stored &&
+	for p in "team/ab.git\r\r" "team/a\rb.git" "team/ab\".git" "team/a b.git"; do
+		printf "protocol=https\nhost=bitbucket.org\npath=$p\n\n" | "$prog" get >out 2>err &&
+		test_must_be_empty out &&
+		test_must_be_empty err &&
+		printf "protocol=https\nhost=bitbucket.org\npath=$p\nusername=alice\n\n" | "$prog" erase >out 2>err &&
+		test_must_be_empty out &&
+		test_must_be_empty err || return 1
+	done &&
+	test "$(scopes)" = "$before"
+'
+
+test_expect_success 'a store without a password and such a path= stays silent (nothing to keep)' '
+	printf "protocol=https\nhost=bitbucket.org\npath=team/a\rb.git\nusername=alice\n\n" | "$prog" store >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err
+'
+
+test_expect_success 'CR inside host=: not a host we know, so not ours: no answer and nothing stored' '
+	before=$(scopes) &&
+	printf "protocol=https\nhost=bitbucket.org\rx\nusername=alice\npassword=ATATcrh\n\n" | "$prog" store >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	printf "protocol=https\nhost=bitbucket.org\r\r\n\n" | "$prog" get >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	test "$(scopes)" = "$before"
+'
+
+test_expect_success 'login and key import refuse a scope with a quote or a blank with the shapes line, nothing stored' '
+	before=$(scopes) &&
+	echo "git-credential-bitbucket: the URL path fits no Bitbucket Cloud shape; use https://bitbucket.org/WORKSPACE/ for a workspace or https://bitbucket.org/WORKSPACE/REPO.git for a repository" >expect &&
+	for u in "https://bitbucket.org/team/a\"b.git" "https://bitbucket.org/team/a%22b.git" "https://bitbucket.org/team/a%20b.git" "https://bitbucket.org/te\$am/"; do
+		echo ATATquote | test_must_fail_code 2 "$prog" login --stdin --username alice "$u" >out 2>err &&
+		test_cmp expect err || return 1
+	done &&
+	ssh-keygen -q -t ed25519 -N "" -m PEM -f "$TRASH/k" >/dev/null 2>&1 || ssh-keygen -q -t ed25519 -N "" -f "$TRASH/k" &&
+	test_must_fail "$prog" key import --scope "ssh://git@bitbucket.org/team/a\"b.git" q1 <"$TRASH/k" >out 2>err &&
+	test_grep "^git-credential-bitbucket: the URL path fits no Bitbucket Cloud shape" err &&
+	test "$(wc -l <err)" = 1 &&
+	test "$(scopes)" = "$before"
+'
+
+test_expect_success 'git-bitbucket-ssh refuses a quoted repository path with a shell quote inside before connecting' '
+	test_must_fail_code 255 git-bitbucket-ssh git@bitbucket.org "git-upload-pack '\''team/a\"b.git'\''" >out 2>err &&
+	echo "git-bitbucket-ssh: cannot read the repository path: the path fits no Bitbucket URL shape" >expect &&
+	test_cmp expect err
+'
 
 test_done

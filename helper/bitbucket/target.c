@@ -190,7 +190,20 @@ struct parts {
 	const char *p[MAX_PARTS];
 	size_t len[MAX_PARTS];
 	int n;			/* the parts, up to MAX_PARTS + 1 (too many) */
+	int odd;		/* a byte no Bitbucket path holds (slug_byte) */
 };
+
+/*
+ * Bitbucket slugs (workspaces, projects, repositories, users) are
+ * letters, digits, '.', '_' and '-'; a personal project starts with '~'.
+ * Anything else (a quote, a blank, '$', non-ASCII) names no Bitbucket
+ * place, and in a scope would make the hints printed with it wrong to
+ * paste into a shell.
+ */
+static int slug_byte(int c)
+{
+	return isalnum(c) || c == '.' || c == '_' || c == '-' || c == '~';
+}
 
 /* len without a final ".git" (any case) */
 static size_t strip_git(const char *s, size_t len)
@@ -210,6 +223,7 @@ static int split_path(const char *path, const char *end, int decode,
 	size_t o = 0, len = (size_t)(end - path), i = 0;
 
 	ps->n = 0;
+	ps->odd = 0;
 	while (i < len) {
 		size_t start = o, pl, sl;
 		const char *q;
@@ -221,6 +235,8 @@ static int split_path(const char *path, const char *end, int decode,
 				break;
 			if (c < 0x20 || c == 0x7f)
 				return TARGET_ERR_SYNTAX;
+			if (!slug_byte(c))
+				ps->odd = 1;
 			if (o + 1 >= sizeof(ps->buf))
 				return TARGET_ERR_TOO_LONG;
 			ps->buf[o++] = (char)tolower(c);
@@ -331,7 +347,9 @@ static int parse_path(const char *path, int decode, int person, struct target *t
 		return TARGET_ERR_TOO_LONG;
 	if ((r = split_path(path, end, decode, &ps)) != TARGET_OK || ps.n == 0)
 		return r;
-	if (ps.n > MAX_PARTS)
+	if (ps.odd && !person)
+		return TARGET_ERR_SHAPE;	/* git's: not kept, not widened */
+	if (ps.n > MAX_PARTS || ps.odd)
 		fits = 0;
 	else if (t->product == PRODUCT_DATACENTER && strcmp(t->protocol, "ssh") != 0)
 		fits = dc_http_shape(&ps, t, &r);

@@ -784,6 +784,26 @@ int gcb_module_main(struct gcb_call *call)
 		msg_error("'%s' is not available in this build", call->verb->name);
 		return EXIT_USAGE;
 	}
+	/*
+	 * git's protocol=, host= or path= held a line break or control
+	 * character (credential.h: the field was dropped): get and erase
+	 * answer nothing, store refuses in one line; nothing is touched.
+	 */
+	if (call->verb->git_op && call->req != NULL && call->req->bad_field != NULL) {
+		if (call->verb->id != VERB_STORE || !call->req->has_password ||
+		    call->req->password.len == 0)
+			return 0;
+		if (strcmp(call->req->bad_field, "path") == 0)
+			msg_error("the token was not stored: git's path= holds a "
+				  "line break, a control character or a character "
+				  "no Bitbucket path has (slugs are letters, digits, "
+				  "'.', '_' and '-'); check the remote URL");
+		else
+			msg_error("the token was not stored: git's %s= holds a "
+				  "line break or control character, which git never "
+				  "sends; check the remote URL", call->req->bad_field);
+		return EXIT_REFUSED;
+	}
 	/* a shell verb that stores says in which store (keyring.h) */
 	if (!call->verb->git_op)
 		keyring_announce_stores();

@@ -24,6 +24,7 @@ void credential_clear(struct credential *c)
 	c->password_expiry_utc = 0;
 	c->has_password = c->has_oauth = c->ephemeral = c->dc_realm = 0;
 	c->capabilities = 0;
+	c->bad_field = NULL;
 }
 
 static int set_str(char **dst, const char *v, size_t len)
@@ -269,6 +270,42 @@ static int parse_newer(struct credential *c, const char *line, size_t kl,
 	return CRED_OK;
 }
 
+/*
+ * A byte no Bitbucket path holds: Bitbucket slugs are letters, digits,
+ * '.', '_' and '-', a personal project starts with '~'.  A shell quote,
+ * a blank or a '$' in a scope would also make the hints printed with it
+ * (a --scope or logout URL) wrong to paste into a shell.
+ */
+static int bad_path_byte(unsigned char ch)
+{
+	return !isalnum(ch) && ch != '.' && ch != '_' && ch != '-' && ch != '~' &&
+	       ch != '/';
+}
+
+/*
+ * protocol=, host= and path= name a place: a carriage return or another
+ * control character in one (git refuses them, CVE-2024-52006), or in
+ * path= a byte no Bitbucket path holds, is noted in c->bad_field and the
+ * field is dropped, so that nothing downstream can read it as part of a
+ * scope.
+ */
+static int set_place(struct credential *c, char **dst, const char *name,
+		     const char *v, size_t vl)
+{
+	int path = strcmp(name, "path") == 0;
+
+	for (size_t i = 0; i < vl; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f ||
+		    (path && bad_path_byte((unsigned char)v[i]))) {
+			if (c->bad_field == NULL)
+				c->bad_field = name;
+			free(*dst);
+			*dst = NULL;
+			return CRED_OK;
+		}
+	return set_str(dst, v, vl);
+}
+
 /* One "key=value" line (no newline). */
 static int parse_line(struct credential *c, const char *line, size_t len)
 {
@@ -283,11 +320,11 @@ static int parse_line(struct credential *c, const char *line, size_t len)
 	v = eq + 1;
 	vl = len - kl - 1;
 	if (KEY("protocol"))
-		return set_str(&c->protocol, v, vl);
+		return set_place(c, &c->protocol, "protocol", v, vl);
 	if (KEY("host"))
-		return set_str(&c->host, v, vl);
+		return set_place(c, &c->host, "host", v, vl);
 	if (KEY("path"))
-		return set_str(&c->path, v, vl);
+		return set_place(c, &c->path, "path", v, vl);
 	if (KEY("username"))
 		return set_str(&c->username, v, vl);
 	if (KEY("password")) {

@@ -50,10 +50,18 @@ struct credential {
 	int dc_realm;		/* a wwwauth[] has realm="Atlassian Bitbucket" */
 	unsigned capabilities;	/* CRED_CAPA_* git offered */
 	char *state;		/* our state[] value, prefix removed; NULL if none */
+	/*
+	 * The first of protocol=, host= and path= whose value held a carriage
+	 * return or another control character ("path"), or NULL.  Git never
+	 * sends one (it refuses them); such a field is not kept (NULL), and
+	 * the request is refused: store says so in one line, get and erase
+	 * stay silent with no answer.
+	 */
+	const char *bad_field;
 };
 
 #define CREDENTIAL_INIT { NULL, NULL, NULL, NULL, SBUF_INIT, SBUF_INIT, 0, 0, 0, \
-			  0, 0, 0, NULL }
+			  0, 0, 0, NULL, NULL }
 
 /*
  * Read a request from fd.  Lines without '=' and lines holding NUL bytes

@@ -373,9 +373,12 @@ static const struct parts_case parts_cases[] = {
 	  { 0, D, "ssh", "git.example.com", 7999, "", "~alice", "dotfiles", "~alice/dotfiles", R, 0 } },
 	{ "https", "git.example.com", "users/alice/repos/dotfiles",
 	  { 0, D, "https", "git.example.com", 0, "", "~alice", "dotfiles", "~alice/dotfiles", R, 0 } },
-	/* git has decoded the path: a '%' in it is a '%' */
-	{ "https", "bitbucket.org", "acme/%2e%2e",
-	  { 0, C, "https", "bitbucket.org", 0, "", "acme", "%2e%2e", "acme/%2e%2e", R, 0 } },
+	/* git has decoded the path: a '%' in it is a '%', which no slug has */
+	{ "https", "bitbucket.org", "acme/%2e%2e", { .ret = TARGET_ERR_SHAPE } },
+	/* nor a quote or a blank: never kept, not even as an exact scope */
+	{ "https", "bitbucket.org", "acme/a\"b.git", { .ret = TARGET_ERR_SHAPE } },
+	{ "https", "git.example.com", "x/y/a b.git", { .ret = TARGET_ERR_SHAPE } },
+	{ "ssh", "bitbucket.org", "acme/$(id).git", { .ret = TARGET_ERR_SHAPE } },
 	{ "https", "bitbucket.org", "..git", { .ret = TARGET_ERR_DOT } },
 	{ "ssh", "bitbucket.org", "acme/...git", { .ret = TARGET_ERR_DOT } },
 	{ "ssh", "git.example.com:7999", "a/../b/c/d.git", { .ret = TARGET_ERR_DOT } },
