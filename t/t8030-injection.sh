@@ -153,4 +153,43 @@ test_expect_success 'git-bitbucket-ssh refuses a quoted repository path with a s
 	test_cmp expect err
 '
 
+# dup_key NAME CREATED SCOPE: a second item named NAME, as two writers
+# racing could leave (secret-tool replaces only an item with the very
+# same attributes: this one differs in created and scope)
+dup_key () {
+	ssh-keygen -q -t ecdsa -m PEM -N "" -f "$TRASH/dup-$2.pem" &&
+	openssl pkcs8 -topk8 -nocrypt -in "$TRASH/dup-$2.pem" -out "$TRASH/dup-$2.p8" &&
+	secret-tool store --label=dup xdg:schema "$KEYRING_SCHEMA" \
+		kind ssh-key protocol ssh host bitbucket.org port 0 scope "$3" name "$1" \
+		read_only false created "$2" last_used 0 <"$TRASH/dup-$2.p8"
+}
+
+named () {
+	secret-tool search --all xdg:schema "$KEYRING_SCHEMA" kind ssh-key name "$1" 2>&1 |
+		sed -n "s/^attribute\.$2 = //p" | sort
+}
+
+test_expect_success 'two keys with one name: a writer by name acts on the newest and removes the rest' '
+	now=$(date +%s) &&
+	dup_key twin $((now - 300)) old1 &&
+	dup_key twin $((now - 100)) newest &&
+	dup_key twin $((now - 200)) old2 &&
+	test "$(named twin scope | wc -l)" = 3 &&
+	"$prog" key set-read-only twin true >out 2>err &&
+	test "$(named twin scope)" = newest &&
+	test "$(named twin read_only)" = true &&
+	test "$(named twin created)" = $((now - 100))
+'
+
+test_expect_success 'key public by name shows the newest key and removes the older one' '
+	now=$(date +%s) &&
+	dup_key pair $((now - 50)) older &&
+	dup_key pair $((now - 10)) newer &&
+	"$prog" key public pair >out 2>err &&
+	ssh-keygen -y -f "$TRASH/dup-$((now - 10)).pem" | cut -d" " -f1,2 >expect &&
+	cut -d" " -f1,2 out >actual &&
+	test_cmp expect actual &&
+	test "$(named pair scope)" = newer
+'
+
 test_done

@@ -111,12 +111,18 @@ void key_from_target(struct ks_item *it, const struct target *t)
 
 /* ---- finding keys ---- */
 
+/*
+ * Two items with one name are what two writers racing left behind (an
+ * import and a rename, say): the newest is the key, as for tokens (get).
+ * Under the writer lock the others are removed; a reader leaves them for
+ * the next writer.
+ */
 int key_find(struct keystore *ks, const char *name, struct ks_item *it,
 		    int *found)
 {
-	struct ks_item pat = KS_ITEM_INIT;
+	struct ks_item pat = KS_ITEM_INIT, cur;
 	struct ks_list *list = NULL;
-	size_t locked = 0;
+	size_t locked = 0, n, best = 0;
 	int r;
 
 	*found = 0;
@@ -126,15 +132,29 @@ int key_find(struct keystore *ks, const char *name, struct ks_item *it,
 		r = cred_keyring_error(r);
 		goto out;
 	}
-	for (size_t i = 0; i < ks_list_len(list); i++) {
-		if ((r = ks_list_get(ks, list, i, it)) == KS_ERR_NOT_FOUND)
+	n = ks_list_len(list);
+	for (size_t i = 0; i < n; i++) {
+		if ((r = ks_list_get(ks, list, i, &cur)) == KS_ERR_NOT_FOUND)
 			continue;	/* removed meanwhile */
 		if (r != KS_OK) {
 			r = cred_keyring_error(r);
 			goto out;
 		}
+		if (!*found || cur.created > it->created) {
+			*it = cur;
+			best = i;
+		}
 		*found = 1;
-		break;
+	}
+	if (*found && cred_write_locked()) {
+		for (size_t i = 0; i < n; i++) {
+			if (i == best || ks_list_get(ks, list, i, &cur) != KS_OK)
+				continue;
+			if ((r = ks_delete(ks, &cur)) != KS_OK && r != KS_ERR_NOT_FOUND) {
+				r = cred_keyring_error(r);
+				goto out;
+			}
+		}
 	}
 	r = 0;
 	if (!*found && locked > 0)

@@ -84,6 +84,11 @@ int cred_open_write(struct keystore **ks)
 	return r != 0 ? r : cred_open(ks);
 }
 
+int cred_write_locked(void)
+{
+	return lock_fd >= 0;
+}
+
 struct config *cred_config(struct gcb_call *call)
 {
 	static struct config cfg;

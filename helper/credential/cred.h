@@ -53,6 +53,9 @@ int cred_open(struct keystore **ks);
 #define GCB_LOCK_SECONDS 60
 int cred_open_write(struct keystore **ks);
 
+/* 1 when this process holds the writer lock (after cred_open_write). */
+int cred_write_locked(void);
+
 /* Load the config if the caller has not yet. */
 struct config *cred_config(struct gcb_call *call);
 
