@@ -282,7 +282,7 @@ valgrind: deps
 # cases about the Secret Service itself say SKIP.  `make test` reruns
 # FILE_STORE_QUICK that way; T=... runs those scripts instead.
 FILE_STORE_T = $(filter-out t/t7000-% t/t80%,$(shell grep -l 'lib-keyring\.sh' t/t[0-9]*.sh))
-FILE_STORE_QUICK = t/t4010-ssh-transport.sh
+FILE_STORE_QUICK = t/t4010-ssh-transport.sh t/t4070-ssh-last-used.sh t/t6020-doctor.sh
 # The keyring-sensitive scripts `make test` reruns against KeePassXC, the
 # second Secret Service (t/lib-keepassxc.sh; about 40 s).  t8020 passes
 # alone on KeePassXC but failed once under load (cases 3, 4, 7): not yet
