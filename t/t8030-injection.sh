@@ -192,4 +192,28 @@ test_expect_success 'key public by name shows the newest key and removes the old
 	test "$(named pair scope)" = newer
 '
 
+test_expect_success 'an expired token for an exact scope (git'\''s path fit no shape): the hint removes that one item' '
+	secret-tool store --label=exact xdg:schema "$KEYRING_SCHEMA" \
+		kind api-token protocol https host bitbucket.org port 0 scope /x/y/z.git \
+		username "e@x" name "" repos "" read_only false created 1 last_used 0 warned 0 <<-EOF &&
+	password=ATATT3xFfGF0old
+	password_expiry_utc=1000
+	username=e@x
+	repos=
+	EOF
+	printf "protocol=https\nhost=bitbucket.org\npath=x/y/z.git\nusername=e@x\n\n" | "$prog" get >out 2>err &&
+	test_must_be_empty out &&
+	test_grep "remove it with '\''echo url=https://e%40x@bitbucket.org/x/y/z.git | git -c credential.useHttpPath=true credential reject'\''$" err &&
+	hint=$(sed -n "s/.*remove it with '\''\(.*\)'\''$/\1/p" err) &&
+	before=$(scopes) &&
+	printf "%s\n" "$before" >stored &&
+	test_grep "^bitbucket.org /x/y/z.git e@x$" stored &&
+	git config --global credential.helper "" &&
+	git config --global --add credential.helper bitbucket &&
+	eval "$hint" &&
+	scopes >after &&
+	test_grep ! "/x/y/z.git" after &&
+	test "$(wc -l <after)" = $(( $(wc -l <stored) - 1 ))
+'
+
 test_done

@@ -7,6 +7,7 @@
  * the candidates one by one, and only the secret that is returned is ever
  * loaded, so 1000 users on one host cost what one does.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -436,14 +437,37 @@ struct get_ctx {
 	int skipped;
 };
 
-/* The logout command for an item: its URL in the shape login takes. */
+/*
+ * The logout command for an item: its URL in the shape login takes.  An
+ * exact scope ("/PATH": git's path fit no shape) has no such URL, as
+ * login and logout refuse that path: the hint has git erase it, with the
+ * same path and the user in the URL (percent-encoded).
+ */
 static void logout_hint(const struct ks_item *it, char *buf, size_t len)
 {
-	char port[16] = "";
+	char port[16] = "", user[3 * sizeof(it->username)];
 	int dc = strcmp(it->host, CLOUD_HOST) != 0;
+	size_t o = 0;
 
 	if (it->port)
 		snprintf(port, sizeof(port), ":%u", it->port);
+	if (it->scope[0] == '/') {
+		for (const char *p = it->username; *p && o + 4 < sizeof(user); p++) {
+			unsigned char ch = (unsigned char)*p;
+
+			if (isalnum(ch) || strchr("._-~", ch))
+				user[o++] = (char)ch;
+			else
+				o += (size_t)snprintf(user + o, 4, "%%%02X", ch);
+		}
+		user[o] = '\0';
+		int n = snprintf(buf, len, "echo url=%s://%s@%s%s%s | git -c credential.useHttpPath=true credential reject",
+				 it->protocol, user, it->host, port, it->scope);
+
+		if (n < 0 || (size_t)n >= len)
+			buf[0] = '\0';
+		return;
+	}
 	snprintf(buf, len, "git credential-bitbucket logout --username %s %s://%s%s/%s%s",
 		 it->username, it->protocol, it->host, port, dc ? "scm/" : "",
 		 it->scope);
