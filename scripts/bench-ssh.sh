@@ -11,6 +11,10 @@
 #     the floor (its key in a file, no host key check, no policy) and
 #     OpenSSH (`ssh -i keyfile`); medians; targets: wrapper <= 1.15x the
 #     floor, and faster than OpenSSH;
+#     with ssh.variant ssh, as `setup --ssh` writes it (git passes OpenSSH's
+#     options at once, to the floor too); the wrapper with
+#     GIT_SSH_VARIANT=auto (git's -G probe first, as before setup wrote
+#     it) is timed alongside, for comparison;
 #   - where the wrapper's ls-remote time goes: its GCB_TIMING=FD phase
 #     lines (helper/ssh/ssh-timing.h), medians;
 #   - clone of a ~300 MB repository of random data, RUNS times each
@@ -45,6 +49,7 @@ test_expect_success 'setup: sshd, keyring, a 300 MB and a tiny repository, keys 
 	start_sshd &&
 	git config --global --add bitbucket.dataCenterHost 127.0.0.1 &&
 	git config --global --add safe.directory "*" &&
+	git config --global ssh.variant ssh &&
 	git-credential-bitbucket key generate --type ed25519 --scope "$SSHD_URL/acme" bench >/dev/null &&
 	git-credential-bitbucket key public bench | sshd_authorize - &&
 	ssh-keygen -q -t ed25519 -N "" -f "$TRASH/openssh-key" &&
@@ -82,6 +87,8 @@ run_us () {
 }
 
 ls_with () { GIT_SSH_COMMAND=$1 git ls-remote "$TINY"; }
+# as without ssh.variant: git runs the program with -G first
+ls_probe () { GIT_SSH_VARIANT=auto GIT_SSH_COMMAND=$1 git ls-remote "$TINY"; }
 
 clone_with () {
 	rm -rf "$TRASH/work/clone"
@@ -99,14 +106,15 @@ cmp -s ls.1 ls.3 && cmp -s ls.2 ls.3 ||
 	{ echo "bench: the clients disagree on ls-remote" >&2; exit 1; }
 
 LS=$((RUNS * 8))
-: >w.ls; : >f.ls; : >o.ls; : >phases; : >w.start; : >f.start
-echo "# ls-remote of a tiny repository, $LS runs each, alternating (wrapper, floor, OpenSSH)"
+: >w.ls; : >f.ls; : >o.ls; : >a.ls; : >phases; : >w.start; : >f.start
+echo "# ls-remote of a tiny repository, $LS runs each, alternating (wrapper, floor, OpenSSH, wrapper with the -G probe)"
 for ((i = 1; i <= LS; i++)); do
 	# a run's phase lines, then "." to end the run
 	GCB_TIMING=9 run_us ls_with "$WRAPPER" >>w.ls 9>>phases
 	echo . >>phases
 	run_us ls_with "$FLOOR" >>f.ls
 	run_us ls_with "$OPENSSH" >>o.ls
+	run_us ls_probe "$WRAPPER" >>a.ls
 	run_us "$WRAPPER" -G >>w.start
 	run_us "$FLOOR_BIN" -G >>f.start
 done
@@ -124,7 +132,7 @@ for ((i = 1; i <= 4; i++)); do
 	run_us ls_with "$MAXRSS $TRASH/work/rss $WRAPPER" >/dev/null
 done
 
-wl=$(bench_median <w.ls) fl=$(bench_median <f.ls) ol=$(bench_median <o.ls)
+wl=$(bench_median <w.ls) fl=$(bench_median <f.ls) ol=$(bench_median <o.ls) al=$(bench_median <a.ls)
 wc=$(bench_median <w.clone) oc=$(bench_median <o.clone) fc=$(bench_median <f.clone)
 peak=$(grep -E '^[0-9]+$' rss | sort -n | tail -1)
 peak_mib=$(awk -v k="$peak" 'BEGIN { printf "%.2f", k / 1024 }')
@@ -136,6 +144,7 @@ bench_result "ls-remote: wrapper vs floor (libssh2)" "$wl" "$fl" 1.15
 bench_result "ls-remote: wrapper vs OpenSSH" "$wl" "$ol" 1.0 ms lt
 bench_result "clone 300 MB: wrapper vs OpenSSH" "$wc" "$oc" 1.0
 bench_result "peak RSS of the wrapper vs 16 MiB" "$peak_mib" 16 1.0 MiB
+echo "  (no target) ls-remote with ssh.variant auto (git's -G probe first): $al ms; ssh.variant ssh takes $(awk -v a="$wl" -v b="$al" 'BEGIN { printf "%.2f", a / b }')x that"
 echo "  (no target) clone 300 MB over file://: $fc ms; the wrapper takes $(awk -v a="$wc" -v b="$fc" 'BEGIN { printf "%.2f", a / b }')x that"
 
 # the phases: median of each over the runs (a phase missing from a run counts as 0)
@@ -146,7 +155,7 @@ phase () {
 		$1 == p { v += $2; n = 1 }' phases | bench_median 1
 }
 ws=$(bench_median <w.start) fs=$(bench_median <f.start)
-bench_part "git: its own work, and the -G probe's process" \
+bench_part "git: its own work (no -G probe: ssh.variant ssh)" \
 	"$(awk -v a="$wl" -v m="$(phase main)" -v s="$ws" 'BEGIN { printf "%.2f", a - m - s }')"
 bench_part "process start and exit (git-bitbucket-ssh -G)" "$ws"
 for p in config keyring-open tcp kex keyring-wait hostkey auth exec command; do
