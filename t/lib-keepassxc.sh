@@ -220,7 +220,9 @@ _kp_stop () {
 # 2.7.10 in the Debian 13 dev chroot dies with SIGSEGV right after it
 # unlocks on a session bus (offscreen or minimal; without a bus, with a
 # wrong password or with no database it runs).  Probed once per KeePassXC version: a run that
-# is still alive after 3 s is usable.  Prints the reason when it is not.
+# is still alive after 10 s is usable (3 s was too short on a loaded machine: the
+# unlock itself had not finished, the probe said usable and the script's own
+# start crashed).  Prints the reason when it is not.
 _kp_usable () {
 	local cache=${GCB_KEEPASSXC_CACHE:-${TMPDIR:-/tmp}/gcb-keepassxc-$(id -u)}
 	local tmpl probe work rc
@@ -238,7 +240,7 @@ _kp_usable () {
 		cp "$tmpl" "$work/p.kdbx" && _kp_write_ini "$work/p.ini" &&
 		printf '%s\n' "$KEYRING_PASSWORD" >"$work/pw"
 		QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$work" dbus-run-session -- \
-			timeout -k 1 3 keepassxc --config "$work/p.ini" --localconfig "$work/l.ini" \
+			timeout -k 1 10 keepassxc --config "$work/p.ini" --localconfig "$work/l.ini" \
 			--pw-stdin "$work/p.kdbx" <"$work/pw" >/dev/null 2>&1
 		rc=$?
 		rm -rf "$work"
