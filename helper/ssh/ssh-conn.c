@@ -221,13 +221,29 @@ void sshc_free(struct ssh_conn *c)
 {
 	if (c == NULL)
 		return;
-	if (c->channel != NULL)
-		libssh2_channel_free(c->channel);
+	/*
+	 * In non-blocking mode a free can answer EAGAIN (the channel's close
+	 * is still to be sent) and then frees nothing: the session, with its
+	 * keys, would stay allocated (LeakSanitizer saw it when stdout failed
+	 * mid-transfer).  Then it is asked again, blocking for at most
+	 * FREE_WAIT_MS, so the memory is always wiped and freed.
+	 */
+#define FREE_WAIT_MS 500
+	if (c->channel != NULL &&
+	    libssh2_channel_free(c->channel) == LIBSSH2_ERROR_EAGAIN) {
+		libssh2_session_set_timeout(c->session, FREE_WAIT_MS);
+		libssh2_session_set_blocking(c->session, 1);
+		(void)libssh2_channel_free(c->channel);
+	}
 	if (c->session != NULL) {
 		/* best effort, never wait long for a polite goodbye */
 		libssh2_session_set_blocking(c->session, 0);
 		(void)libssh2_session_disconnect(c->session, "bye");
-		libssh2_session_free(c->session);
+		if (libssh2_session_free(c->session) == LIBSSH2_ERROR_EAGAIN) {
+			libssh2_session_set_timeout(c->session, FREE_WAIT_MS);
+			libssh2_session_set_blocking(c->session, 1);
+			(void)libssh2_session_free(c->session);
+		}
 	}
 	if (c->fd >= 0)
 		close(c->fd);
