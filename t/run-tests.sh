@@ -7,9 +7,13 @@
 # once; every script has its own temporary directory, bus, keyring and
 # free ports, so they do not meet.  With one job a script's TAP output is
 # shown as it comes; with more, each script's output is shown whole when it
-# ends, never interleaved.  The last line is "N passed, M failed", counting
-# cases over all scripts (a script that fails without a "not ok" line
-# counts as one failed case).  Exits 1 if anything failed.
+# ends, never interleaved.  The last line is "N passed, M failed" (with
+# ", K skipped" when cases were skipped), counting cases over all scripts
+# (a script that fails without a "not ok" line counts as one failed case;
+# a script skipped whole counts as one skipped).  When no case ran at all
+# the last line says so instead, so that nothing reads "0 passed" as a
+# run.  A whole-script skip ("1..0 # SKIP why") is shown as "# skipped
+# whole: why".  Exits 1 if anything failed.
 # GCB_TEST_TIMEOUT (seconds, default 600) bounds each script.
 # A script whose first lines hold the comment "# run-tests: slow" starts
 # before the others, so that the long ones do not end the run alone.
@@ -72,20 +76,28 @@ trap 'exit 143' TERM
 
 passed=0
 failed=0
+skipped=0
 broken=()
+# show: a script's output, its whole-script skip line reworded
+show () {
+	sed -u -e 's/^1\.\.0 # SKIP */# skipped whole: /'
+}
 timeout=${GCB_TEST_TIMEOUT:-600}
 declare -A started=()
 
 # finish INDEX RC: count one script's cases and say how it went
 finish () {
-	local i=$1 rc=$2 name out p f
+	local i=$1 rc=$2 name out p f s
 	name=$(basename "${scripts[$i]}" .sh)
 	out="$outdir/$i"
-	[ "$jobs" -eq 1 ] || { echo "# --- $name"; cat "$out"; }
-	p=$(grep -c '^ok ' "$out")
+	[ "$jobs" -eq 1 ] || { echo "# --- $name"; show <"$out"; }
+	s=$(grep -c '^ok .*# SKIP' "$out")
+	p=$(($(grep -c '^ok ' "$out") - s))
 	f=$(grep -c '^not ok ' "$out")
+	! grep -q '^1\.\.0 # SKIP' "$out" || s=$((s + 1))
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		failed=$((failed + 1))
 		[ "$rc" -ne 124 ] || echo "# $name: timed out after ${timeout}s"
@@ -94,7 +106,8 @@ finish () {
 		broken+=("$name")
 		echo "# $name: FAILED (exit status $rc, $((SECONDS - ${started[$i]}))s)"
 	else
-		echo "# $name: $p passed ($((SECONDS - ${started[$i]}))s)"
+		[ "$s" -eq 0 ] && s= || s=", $s skipped"
+		echo "# $name: $p passed$s ($((SECONDS - ${started[$i]}))s)"
 	fi
 }
 
@@ -130,7 +143,7 @@ for i in "${!scripts[@]}"; do
 	timeout -k 10 "$timeout" bash "$s" </dev/null >"$outdir/$i" 2>&1 &
 	running[$!]=$i
 	if [ "$jobs" -eq 1 ]; then
-		tail -n +1 -s 0.1 -f --pid="$!" "$outdir/$i" 2>/dev/null &
+		tail -n +1 -s 0.1 -f --pid="$!" "$outdir/$i" 2>/dev/null | show &
 		tailer=$!
 		reap
 		wait "$tailer"
@@ -144,5 +157,11 @@ done
 if [ ${#broken[@]} -gt 0 ]; then
 	echo "# failed scripts: ${broken[*]}"
 fi
-echo "$passed passed, $failed failed"
+if [ $((passed + failed)) -eq 0 ] && [ "$skipped" -gt 0 ]; then
+	echo "# no case ran: $skipped skipped"
+elif [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ] && [ ${#broken[@]} -eq 0 ]
