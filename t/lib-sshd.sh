@@ -244,6 +244,36 @@ sshd_log_count () {
 	return 0
 }
 
+# What sshd logged since the last mark:
+#	sshd_log_mark		remember where its log ends now
+#	sshd_log_since		print what it logged after that
+sshd_log_mark () {
+	wc -l <"$SSHD_LOG" >"$TRASH/log-mark"
+}
+sshd_log_since () {
+	tail -n +$(( $(cat "$TRASH/log-mark") + 1 )) "$SSHD_LOG"
+}
+
+# key_json NAME FIELD: one field of `key list --json` for key NAME; times
+# as unix seconds, null as "null".
+key_json () {
+	git credential-bitbucket key list --json >keys.json &&
+	python3 - "$1" "$2" <<-\EOF
+	import calendar, json, sys, time
+	name, field = sys.argv[1], sys.argv[2]
+	keys = [k for k in json.load(open("keys.json")) if k["name"] == name]
+	if len(keys) != 1:
+	    sys.exit("key_json: %d keys named %s" % (len(keys), name))
+	v = keys[0][field]
+	if v is None:
+	    print("null")
+	elif field in ("created", "last_used"):
+	    print(calendar.timegm(time.strptime(v, "%Y-%m-%dT%H:%M:%SZ")))
+	else:
+	    print(v)
+	EOF
+}
+
 # The libssh2 that git-bitbucket-ssh runs on, as the library reports it
 # (git-bitbucket-ssh --version), never the package manager's idea of it.
 #	libssh2_version		print it, e.g. 1.11.1

@@ -9,14 +9,6 @@ test_description='git-bitbucket-ssh against a real sshd: clone, fetch, push, ls-
 
 sshd_prereq
 
-# what sshd logged since the last mark
-log_mark () {
-	wc -l <"$SSHD_LOG" >"$TRASH/log-mark"
-}
-log_since () {
-	tail -n +$(( $(cat "$TRASH/log-mark") + 1 )) "$SSHD_LOG"
-}
-
 test_expect_success 'setup: keyring, sshd, repositories, a key for the account' '
 	start_keyring &&
 	start_sshd &&
@@ -90,21 +82,21 @@ test_expect_success 'the remote exit status is passed through' '
 '
 
 test_expect_success 'a wrong user is refused before any connection' '
-	log_mark &&
+	sshd_log_mark &&
 	test_must_fail git ls-remote "ssh://alice@127.0.0.1:$SSHD_PORT/acme/widget.git" 2>err &&
 	test_grep "refusing user .alice." err &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep ! "Connection from" log
 '
 
 test_expect_success 'no key for the scope: one line naming the scopes tried and how to import' '
-	log_mark &&
+	sshd_log_mark &&
 	test_must_fail_code 255 git-bitbucket-ssh -p "$SSHD_PORT" git@127.0.0.1 \
 		"git-upload-pack '\''/other/thing.git'\''" </dev/null 2>err &&
 	test $(wc -l <err) = 1 &&
 	test_grep "no SSH key for 127.0.0.1 in the keyring (tried scopes .other/thing., .other. and the whole host)" err &&
 	test_grep "key import --scope ssh://git@127.0.0.1:$SSHD_PORT/other/thing.git NAME FILE" err &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep ! "Accepted\|Postponed\|Failed publickey" log
 '
 
@@ -113,25 +105,25 @@ test_expect_success 'the most specific scope wins: a repository key beats the ac
 	git-credential-bitbucket key public gadget-key >gadget-key.pub &&
 	sshd_authorize gadget-key.pub &&
 	ssh-keygen -lf gadget-key.pub | cut -d" " -f2 >gadget-key.fp &&
-	log_mark &&
+	sshd_log_mark &&
 	git ls-remote "$SSHD_URL/acme/gadget.git" >/dev/null &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep "Accepted publickey for git .*$(cat gadget-key.fp)" log &&
-	log_mark &&
+	sshd_log_mark &&
 	git ls-remote "$SSHD_URL/acme/widget.git" >/dev/null &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep "Accepted publickey for git .*$(cat acme-key.fp)" log
 '
 
 test_expect_success '-i NAME and bitbucket.sshKey override the scope search' '
-	log_mark &&
+	sshd_log_mark &&
 	GIT_SSH_COMMAND="git-bitbucket-ssh -i gadget-key" git ls-remote "$SSHD_URL/acme/widget.git" >/dev/null &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep "Accepted publickey for git .*$(cat gadget-key.fp)" log &&
-	log_mark &&
+	sshd_log_mark &&
 	git config --global bitbucket.sshKey gadget-key &&
 	git ls-remote "$SSHD_URL/acme/widget.git" >/dev/null &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep "Accepted publickey for git .*$(cat gadget-key.fp)" log &&
 	git config --global bitbucket.sshKey nope &&
 	test_must_fail git ls-remote "$SSHD_URL/acme/widget.git" 2>err &&
@@ -149,12 +141,12 @@ test_expect_success 'a read-only key named with -i refuses a push locally, befor
 	git-credential-bitbucket key set-read-only gadget-key true &&
 	git clone "$SSHD_URL/acme/gadget.git" gadget &&
 	echo x >gadget/x && git -C gadget add x && git -C gadget commit -q -m x &&
-	log_mark &&
+	sshd_log_mark &&
 	test_must_fail git -C gadget -c core.sshCommand="git-bitbucket-ssh -i gadget-key" \
 		push origin main 2>err &&
 	test_grep "key .gadget-key. is read-only" err &&
 	test_grep "Bitbucket Cloud access keys always are" err &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep ! "Connection from" log &&
 	git-credential-bitbucket key set-read-only gadget-key false &&
 	git -C gadget push origin main
@@ -162,14 +154,14 @@ test_expect_success 'a read-only key named with -i refuses a push locally, befor
 
 test_expect_success 'an unknown host key is refused with its fingerprint and how to trust it' '
 	mv "$HOME/.ssh/known_hosts" known_hosts.saved &&
-	log_mark &&
+	sshd_log_mark &&
 	test_must_fail git ls-remote "$SSHD_URL/acme/widget.git" 2>err &&
 	test_grep "the host key of \[127.0.0.1\]:$SSHD_PORT is not known (ED25519 SHA256:" err &&
 	test $(grep -c "^git-bitbucket-ssh:" err) = 1 &&
 	fp=$(ssh-keygen -lf "$SSHD_ROOT/ssh_host_ed25519_key.pub" | cut -d" " -f2) &&
 	test_grep -F "$fp" err &&
 	test_grep -F "ssh-keyscan -p $SSHD_PORT 127.0.0.1 >> $HOME/.ssh/known_hosts" err &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep ! "Accepted\|Postponed\|Failed publickey\|userauth" log
 '
 
@@ -203,13 +195,13 @@ test_expect_success 'a changed host key is refused loudly, without a userauth re
 	ssh-keygen -q -t ed25519 -N "" -f other-host-key &&
 	printf "[127.0.0.1]:%s %s\n" "$SSHD_PORT" "$(cut -d" " -f1,2 other-host-key.pub)" \
 		>"$HOME/.ssh/known_hosts" &&
-	log_mark &&
+	sshd_log_mark &&
 	test_must_fail git ls-remote "$SSHD_URL/acme/widget.git" 2>err &&
 	test_grep "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED" err &&
 	test_grep "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY" err &&
 	test_grep "known_hosts, line 1" err &&
 	test_grep "Host key verification failed" err &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep ! "Accepted\|Postponed\|Failed publickey" log
 '
 

@@ -9,14 +9,6 @@ test_description='git-bitbucket-ssh with keys from key generate (Ed25519, ECDSA,
 
 sshd_prereq
 
-# what sshd logged since the last mark
-log_mark () {
-	wc -l <"$SSHD_LOG" >"$TRASH/log-mark"
-}
-log_since () {
-	tail -n +$(( $(cat "$TRASH/log-mark") + 1 )) "$SSHD_LOG"
-}
-
 # gen_key NAME TYPE REPO [OPTIONS...]: generate key NAME for one repository
 # of the sshd, authorize the output of `key public`, keep its fingerprint
 # in NAME.fp.
@@ -38,7 +30,7 @@ gen_key () {
 # accepted KEY for both connections, and nothing may warn.
 clone_and_push () {
 	local key=$1 repo=$2 dir=clone-$1
-	log_mark &&
+	sshd_log_mark &&
 	git clone "$SSHD_URL/$repo" "$dir" 2>err &&
 	test "$(cat "$dir/README")" = "$repo" &&
 	echo "pushed with $key" >"$dir/file" &&
@@ -48,29 +40,9 @@ clone_and_push () {
 	test "$(git -C "$dir" rev-parse HEAD)" = \
 		"$(git --git-dir="$SSHD_ROOT/repos/$repo" rev-parse main)" &&
 	test_grep ! "warning" err &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test "$(grep -c "Accepted publickey for git .*$(cat "$key.fp")" log)" = 2 &&
 	test_grep ! "Failed publickey" log
-}
-
-# key_json NAME FIELD: one field of `key list --json` for key NAME; times
-# as unix seconds, null as "null".
-key_json () {
-	git credential-bitbucket key list --json >keys.json &&
-	python3 - "$1" "$2" <<-\EOF
-	import calendar, json, sys, time
-	name, field = sys.argv[1], sys.argv[2]
-	keys = [k for k in json.load(open("keys.json")) if k["name"] == name]
-	if len(keys) != 1:
-	    sys.exit("key_json: %d keys named %s" % (len(keys), name))
-	v = keys[0][field]
-	if v is None:
-	    print("null")
-	elif field in ("created", "last_used"):
-	    print(calendar.timegm(time.strptime(v, "%Y-%m-%dT%H:%M:%SZ")))
-	else:
-	    print(v)
-	EOF
 }
 
 # key_attr NAME ATTR: an attribute of key NAME's keyring item, as stored.
@@ -157,13 +129,13 @@ test_expect_success 'ecdsa: a generated key is accepted for clone and push' '
 
 if ! libssh2_at_least 1.11; then
 test_expect_success 'rsa on a default sshd: exit 255, one line saying libssh2 signs only with ssh-rsa' '
-	log_mark &&
+	sshd_log_mark &&
 	test_must_fail_code 255 git-bitbucket-ssh -p "$SSHD_PORT" git@127.0.0.1 \
 		"git-upload-pack '\''/acme/rsa.git'\''" </dev/null >out 2>err &&
 	test_must_be_empty out &&
 	test $(wc -l <err) = 1 &&
 	test_grep "^git-bitbucket-ssh: the server refused the RSA key .rsa-key. ($(cat rsa-key.fp)): libssh2 1\.10[^ ]* signs RSA keys with SHA-1 (ssh-rsa), which OpenSSH 8\.8 and later servers refuse by default; use an Ed25519 or ECDSA key" err &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep "signature algorithm ssh-rsa not in PubkeyAcceptedAlgorithms" log &&
 	test_must_fail git clone "$SSHD_URL/acme/rsa.git" rsa-refused 2>err &&
 	test_grep "signs RSA keys with SHA-1 (ssh-rsa)" err &&
@@ -177,11 +149,11 @@ test_expect_success 'rsa on an sshd that takes only rsa-sha2-512 and rsa-sha2-25
 	stop_sshd &&
 	start_sshd "PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256" &&
 	sshd_trust_host_keys &&
-	log_mark &&
+	sshd_log_mark &&
 	test_must_fail git clone "$SSHD_URL/acme/rsa.git" rsa-sha2-only 2>err &&
 	test_grep "^git-bitbucket-ssh: the server refused the RSA key .rsa-key. ($(cat rsa-key.fp)): libssh2 1\.10[^ ]* signs RSA keys with SHA-1 (ssh-rsa)" err &&
 	test ! -d rsa-sha2-only &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep "signature algorithm ssh-rsa not in PubkeyAcceptedAlgorithms" log
 '
 rsa_sshd_options="PubkeyAcceptedAlgorithms +ssh-rsa"
@@ -191,11 +163,11 @@ test_expect_success 'rsa on an sshd that takes only rsa-sha2-512 and rsa-sha2-25
 	stop_sshd &&
 	start_sshd "PubkeyAcceptedAlgorithms rsa-sha2-512,rsa-sha2-256" &&
 	sshd_trust_host_keys &&
-	log_mark &&
+	sshd_log_mark &&
 	git clone "$SSHD_URL/acme/rsa.git" rsa-sha2-only 2>err &&
 	test "$(cat rsa-sha2-only/README)" = acme/rsa.git &&
 	test_grep ! "SHA-1\|warning" err &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep "Accepted publickey for git .* RSA $(cat rsa-key.fp)" log &&
 	test_grep ! "Failed publickey" log
 '

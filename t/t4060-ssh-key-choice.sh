@@ -8,14 +8,6 @@ test_description='git-bitbucket-ssh chooses among several keys as sshd sees it: 
 
 sshd_prereq
 
-# what sshd logged since the last mark
-log_mark () {
-	wc -l <"$SSHD_LOG" >"$TRASH/log-mark"
-}
-log_since () {
-	tail -n +$(( $(cat "$TRASH/log-mark") + 1 )) "$SSHD_LOG"
-}
-
 # gen NAME SCOPE [OPTIONS...]: generate key NAME for SCOPE (its warnings
 # in NAME.err), keep its public key in NAME.pub and fingerprint in NAME.fp
 gen () {
@@ -52,10 +44,10 @@ offered () {
 }
 
 fetch () {
-	log_mark &&
+	sshd_log_mark &&
 	git ls-remote "$SSHD_URL/$1" >refs 2>err &&
 	test_grep refs/heads/main refs &&
-	log_since >log
+	sshd_log_since >log
 }
 
 test_expect_success 'setup: keyring, sshd, repositories' '
@@ -76,10 +68,10 @@ test_expect_success 'a push with only a read-only key keeps the refusal, before 
 	sshd_authorize solo-ro.pub &&
 	git clone -q "$SSHD_URL/solo/ro.git" solo &&
 	echo x >solo/x && git -C solo add x && git -C solo commit -q -m x &&
-	log_mark &&
+	sshd_log_mark &&
 	test_must_fail git -C solo push origin main 2>err &&
 	test_grep "^git-bitbucket-ssh: key .solo-ro. is read-only, so pushing with it cannot work" err &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep ! "Connection from" log
 '
 
@@ -97,11 +89,11 @@ test_expect_success 'key generate warns when another key covers the scope, namin
 '
 
 test_expect_success 'six refused keys: five are offered, newest first, and the one line names them' '
-	log_mark &&
+	sshd_log_mark &&
 	test_must_fail_code 255 git-bitbucket-ssh -p "$SSHD_PORT" git@127.0.0.1 \
 		"git-upload-pack '\''/lonely/x.git'\''" </dev/null >out 2>err &&
 	test_must_be_empty out &&
-	log_since >log &&
+	sshd_log_since >log &&
 	offered >actual &&
 	printf "%s: Failed\n" a-key b-key c-key d-key e-key >expect &&
 	test_cmp expect actual &&
@@ -154,9 +146,9 @@ test_expect_success 'a push skips a read-only key when a read-write one applies;
 	offered >actual && test_cmp expect actual &&
 	git clone -q "$SSHD_URL/acme/gadget.git" gadget &&
 	echo y >gadget/y && git -C gadget add y && git -C gadget commit -q -m y &&
-	log_mark &&
+	sshd_log_mark &&
 	git -C gadget push -q origin main 2>err &&
-	log_since >log &&
+	sshd_log_since >log &&
 	printf "acct-new: Failed\nacct-key: Accepted\n" >expect &&
 	offered >actual && test_cmp expect actual &&
 	test "$(git -C gadget rev-parse HEAD)" = \
@@ -196,10 +188,10 @@ test_expect_success 'a key scoped with another port is never offered; one withou
 '
 
 test_expect_success '-i NAME and bitbucket.sshKey: that key alone, for its own host' '
-	log_mark &&
+	sshd_log_mark &&
 	GIT_SSH_COMMAND="git-bitbucket-ssh -i host-key" git ls-remote "$SSHD_URL/acme/widget.git" >refs 2>err &&
 	test_must_be_empty err &&
-	log_since >log &&
+	sshd_log_since >log &&
 	echo "host-key: Accepted" >expect &&
 	offered >actual && test_cmp expect actual &&
 	git config --global bitbucket.sshKey acct-key &&
@@ -218,7 +210,7 @@ test_expect_success '-i and bitbucket.sshKey naming another host'"'"'s key: one 
 	test_cmp expect err &&
 	echo "repo-key: Accepted" >expect &&
 	offered >actual && test_cmp expect actual &&
-	log_mark &&
+	sshd_log_mark &&
 	GIT_SSH_COMMAND="git-bitbucket-ssh -i port-key" git ls-remote "$SSHD_URL/acme/widget.git" >refs 2>err &&
 	echo "git-bitbucket-ssh: warning: key '\''port-key'\'' (-i) is for 127.0.0.1:1, not $where: not using it here; choosing a key by scope" >expect &&
 	test_cmp expect err &&
@@ -252,12 +244,12 @@ test_expect_success 'a broken key among several: one warning line, skipped, the 
 
 test_expect_success 'a broken key that is the only one offered (-i): the error, nothing offered' '
 	store_broken broken-alone broken &&
-	log_mark &&
+	sshd_log_mark &&
 	test_must_fail_code 128 env GIT_SSH_COMMAND="git-bitbucket-ssh -i broken-alone" \
 		git ls-remote "$SSHD_URL/broken/x.git" >refs 2>err &&
 	echo "git-bitbucket-ssh: key '\''broken-alone'\'' in the keyring cannot be used: $bad_why; import it again with git-credential-bitbucket key import --force broken-alone FILE" >expect &&
 	head -n 1 err >first && test_cmp expect first &&
-	log_since >log &&
+	sshd_log_since >log &&
 	test_grep ! "publickey for git" log
 '
 

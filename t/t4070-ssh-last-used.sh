@@ -53,26 +53,6 @@ while True:
 EOF
 mv proxy.py "$TRASH/proxy.py"
 
-# key_json NAME FIELD: one field of `key list --json` for key NAME; times
-# as unix seconds, null as "null".
-key_json () {
-	git credential-bitbucket key list --json >keys.json &&
-	python3 - "$1" "$2" <<-\EOF
-	import calendar, json, sys, time
-	name, field = sys.argv[1], sys.argv[2]
-	keys = [k for k in json.load(open("keys.json")) if k["name"] == name]
-	if len(keys) != 1:
-	    sys.exit("key_json: %d keys named %s" % (len(keys), name))
-	v = keys[0][field]
-	if v is None:
-	    print("null")
-	elif field in ("created", "last_used"):
-	    print(calendar.timegm(time.strptime(v, "%Y-%m-%dT%H:%M:%SZ")))
-	else:
-	    print(v)
-	EOF
-}
-
 # key_item NAME: key NAME's keyring item as secret-tool shows it (its
 # attributes, and the item's modified time; not the secret), into item.txt
 key_item () {

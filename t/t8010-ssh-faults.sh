@@ -58,6 +58,18 @@ kill_sshd_when () {
 }
 
 ROOT_REPO=
+# expect_connection_lost RC: git exited with RC 128, the wrapper with 255
+# (as it wrote to $TRASH/ssh-rc), and the wrapper's only line in err says
+# the connection was lost
+expect_connection_lost () {
+	cat err &&
+	test "$1" = 128 &&
+	test "$(tail -n 1 "$TRASH/ssh-rc")" = 255 &&
+	echo "git-bitbucket-ssh: connection lost (127.0.0.1): transport read" >expect &&
+	grep "^git-bitbucket-ssh" err >actual &&
+	test_cmp expect actual
+}
+
 test_expect_success 'setup: keyring, sshd, a repository, a key' '
 	start_keyring &&
 	start_sshd &&
@@ -100,12 +112,7 @@ test_expect_success 'sshd killed mid-clone: git fails, the wrapper exits 255, no
 	kill -CONT $wrapper &&
 	{ wait $pid; rc=$?; } &&
 	test_wait_for 10 "test -s \"$TRASH/ssh-rc\"" &&
-	cat err &&
-	test $rc = 128 &&
-	test "$(tail -n 1 "$TRASH/ssh-rc")" = 255 &&
-	echo "git-bitbucket-ssh: connection lost (127.0.0.1): transport read" >expect &&
-	grep "^git-bitbucket-ssh" err >actual &&
-	test_cmp expect actual &&
+	expect_connection_lost $rc &&
 	test_grep "^fatal: " err &&
 	test ! -e killed
 '
@@ -125,12 +132,7 @@ test_expect_success 'sshd killed mid-push: push fails, 255, both repositories in
 	test_wait_for 10 "test -s \"$TRASH/ssh-rc\"" &&
 	{ wait $pid; rc=$?; } &&
 	test_wait_for 10 "test -s \"$TRASH/ssh-rc\"" &&
-	cat err &&
-	test $rc = 128 &&
-	test "$(tail -n 1 "$TRASH/ssh-rc")" = 255 &&
-	echo "git-bitbucket-ssh: connection lost (127.0.0.1): transport read" >expect &&
-	grep "^git-bitbucket-ssh" err >actual &&
-	test_cmp expect actual &&
+	expect_connection_lost $rc &&
 	test_grep "^fatal: the remote end hung up unexpectedly" err &&
 	git -C base fsck --strict --no-progress &&
 	test "$(git -C base rev-parse HEAD)" = "$new" &&
