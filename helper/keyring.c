@@ -340,9 +340,22 @@ static void timeout_error(void)
 			  "running and not waiting for a prompt");
 }
 
+/*
+ * Why the core module could not load the file store's crypto module
+ * (keystore/fsc-lazy.c, linked only there), or NULL: weak, so the
+ * programs that link the crypto itself need not define it.
+ */
+extern const char *fsc_module_error(void) __attribute__((weak));
+
 static void file_error(int fs_err)
 {
 	char path[PATH_MAX];
+
+	if (fs_err == FS_ERR_INTERNAL && fsc_module_error != NULL &&
+	    fsc_module_error() != NULL) {
+		msg_error("%s", fsc_module_error());
+		return;
+	}
 
 	if (fs_default_path(path, sizeof(path)) != FS_OK)
 		snprintf(path, sizeof(path), "%s", "$XDG_DATA_HOME/" FS_DIR_NAME "/" FS_FILE_NAME);
