@@ -6,8 +6,10 @@
  * Cost model (git runs the helper on every fetch and push): one search is
  * one D-Bus round trip returning object paths only; attributes are read per
  * item with one Properties.Get; the encrypted transfer session (the
- * expensive Diffie-Hellman exchange inside the Secret Service) is opened
- * only when a secret is actually read or written.  Every call carries a
+ * Diffie-Hellman exchange) is opened on a thread of its own while the
+ * search runs, so a get that finds its token waits for one more round
+ * trip only, GetSecrets (the thread's calls are cancelled at close when no
+ * secret was needed).  Every call carries a
  * timeout, nothing here ever prompts: a locked collection is an error.
  */
 #define SECRET_API_SUBJECT_TO_CHANGE 1
@@ -165,9 +167,11 @@ int kss_open(struct kss **out)
 	 * cannot start it (a desktop bus activates gnome-keyring on demand).
 	 *
 	 * libsecret's service proxy costs three round trips of its own
-	 * (StartServiceByName, GetNameOwner, the service's properties)
-	 * before the first secret can be asked for: made on a thread from
-	 * here, they overlap with the search instead of following it.
+	 * (StartServiceByName, GetNameOwner, the service's properties) and
+	 * the encrypted session (OpenSession, a Diffie-Hellman exchange on
+	 * both sides) one more before the first secret can be asked for:
+	 * made on a thread from here, they overlap with the search instead
+	 * of following it.
 	 */
 	ks->service_cancel = g_cancellable_new();
 	ks->service_thread = g_thread_try_new("gcb-secret-service", make_service,
@@ -210,7 +214,7 @@ static gpointer make_service(gpointer cancel)
 	struct made_service *m = g_new0(struct made_service, 1);
 	GError *err = NULL;
 
-	m->service = secret_service_get_sync(SECRET_SERVICE_NONE, cancel, &err);
+	m->service = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, cancel, &err);
 	if (m->service == NULL)
 		m->err = map_error(err);
 	return m;
