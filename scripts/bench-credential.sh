@@ -127,12 +127,12 @@ bench_part "process start and exit (--version)" "$t_start"
 bench_part "+ request read, config read, not ours (other host)" "$(sub "$t_other" "$t_start")"
 if [ "$t_dl" != nan ]; then
 	bench_part "+ loading the core module (libsecret, GLib: dlopen)" "$t_dl"
-	bench_part "+ bus connection and the scope searches (none found)" \
+	bench_part "+ bus connection, search (none found), Locked check" \
 		"$(sub "$(sub "$t_none" "$t_other")" "$t_dl")"
 else
 	bench_part "+ module load, bus connection, scope searches" "$(sub "$t_none" "$t_other")"
 fi
-bench_part "+ the encrypted session (DH) and the secret" "$(sub "$t_found" "$t_none")"
+bench_part "+ the secret (GetSecrets; the DH session overlaps the search)" "$(sub "$t_found" "$t_none")"
 bench_part "= get that returns a token" "$t_found"
 
 # the D-Bus messages one get sends (method calls, all of them on the bus),
