@@ -83,6 +83,9 @@ KEYTEXT_SRC = keystore/keytext.c
 FSCRYPTO_SRC  = keystore/filestore-crypto.c
 FSCACHE_SRC   = keystore/filestore-cache.c
 FILESTORE_SRC = $(wildcard keystore/filestore*.c)
+# the core module's stand-ins for those two: they load them from
+# CRYPTO_MODULE on first use (git's get never loads OpenSSL)
+FSLAZY_SRC    = keystore/fsc-lazy.c
 # the credential helper's modules: the core (get/store/erase, token verbs)
 # and the key verbs (cred-key*.c)
 KEYS_SRC  = $(wildcard helper/credential/cred-key*.c)
@@ -114,9 +117,14 @@ $(call obj,$(FSCACHE_SRC)): LIB_CFLAGS = $(KEYUTILS_CFLAGS)
 PROGRAMS = $(OUT)/git-credential-bitbucket $(OUT)/git-bitbucket-ssh
 MODULE   = $(OUT)/git-credential-bitbucket.so
 KEYS_MODULE = $(OUT)/git-credential-bitbucket-keys.so
+CRYPTO_MODULE = $(OUT)/git-credential-bitbucket-crypto.so
+# the core module's keystore: the file store's crypto and key cache come
+# from CRYPTO_MODULE, loaded when the file store is used (keystore/fsc-lazy.c)
+FSCRYPTO_OBJ = $(call obj,$(FSCRYPTO_SRC) $(FSCACHE_SRC))
+CORE_KEYSTORE_OBJ = $(filter-out $(FSCRYPTO_OBJ),$(KEYSTORE_OBJ)) $(call obj,$(FSLAZY_SRC))
 UNITS    = $(patsubst t/unit/%.c,$(B)/t/unit/%,$(UNIT_SRC))
 
-all: $(PROGRAMS) $(MODULE) $(KEYS_MODULE)
+all: $(PROGRAMS) $(MODULE) $(KEYS_MODULE) $(CRYPTO_MODULE)
 
 # Checked when something is compiled, not when the Makefile is read: `make
 # test` and `make demo` install the libraries first, then build in a new make.
@@ -133,7 +141,7 @@ $(B)/%.o: %.c $(HEADERS) Makefile | $(B)/include-rules.ok
 # <libssh2...> only in SSH2_SRC, <openssl/...> only in PEM_SRC.
 # every file the build compiles or includes (a keystore/ file joins a list above)
 INCLUDE_CHECKED = helper/git-credential-bitbucket.c helper/git-bitbucket-ssh.c \
-		  $(PURE_SRC) $(KEYSTORE_SRC) $(KSBACKEND_SRC) $(KEYRING_SRC) $(PEM_SRC) $(KEYTEXT_SRC) $(CORE_SRC) $(KEYS_SRC) $(SSH_SRC) \
+		  $(PURE_SRC) $(KEYSTORE_SRC) $(KSBACKEND_SRC) $(KEYRING_SRC) $(FSLAZY_SRC) $(PEM_SRC) $(KEYTEXT_SRC) $(CORE_SRC) $(KEYS_SRC) $(SSH_SRC) \
 		  $(HEADERS) $(UNIT_SRC) t/unit/unit.h $(wildcard t/helper/*.c)
 # <openssl/...> also in FSCRYPTO_SRC; <keyutils.h> only in FSCACHE_SRC and
 # the file store's unit test (it probes and inspects the kernel keyring)
@@ -174,13 +182,21 @@ $(OUT)/git-credential-bitbucket: $(B)/helper/git-credential-bitbucket.o $(PURE_O
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -ldl
 
-# Two modules: git's get/store/erase and the token verbs need the
-# keystore (libsecret; OpenSSL and libkeyutils for the file store); the
-# key verbs add key material (keystore/pem.c).  The SSH wrapper asks for a
-# file store's passphrase with the helper's terminal reader (cred-tty.c).
-$(MODULE): $(CORE_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
+# Three modules: git's get/store/erase and the token verbs need the
+# keystore (libsecret; the file store's crypto through CRYPTO_MODULE);
+# the key verbs add key material (keystore/pem.c) and link OpenSSL and
+# libkeyutils themselves; CRYPTO_MODULE is the file store's OpenSSL and
+# libkeyutils part, loaded by the core module only when the file store is
+# used: a `get` from the Secret Service loads neither library.  The SSH
+# wrapper asks for a file store's passphrase with the helper's terminal
+# reader (cred-tty.c).
+$(MODULE): $(CORE_OBJ) $(CORE_KEYSTORE_OBJ) $(PURE_OBJ)
 	@mkdir -p $(OUT)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(KEYSTORE_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(SECRET_LIBS) -ldl
+
+$(CRYPTO_MODULE): $(FSCRYPTO_OBJ) $(B)/keystore/secret.o
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(SSL_LIBS) $(KEYUTILS_LIBS)
 
 $(KEYS_MODULE): $(KEYS_OBJ) $(CORE_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) $(PURE_OBJ)
 	@mkdir -p $(OUT)
@@ -336,13 +352,14 @@ install: all doc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MODDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 $(MODULE) $(KEYS_MODULE) $(DESTDIR)$(MODDIR)/
+	install -m 0644 $(MODULE) $(KEYS_MODULE) $(CRYPTO_MODULE) $(DESTDIR)$(MODDIR)/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/git-credential-bitbucket
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/git-credential-bitbucket $(DESTDIR)$(BINDIR)/git-bitbucket-ssh
-	rm -f $(DESTDIR)$(MODDIR)/git-credential-bitbucket.so $(DESTDIR)$(MODDIR)/git-credential-bitbucket-keys.so
+	rm -f $(DESTDIR)$(MODDIR)/git-credential-bitbucket.so $(DESTDIR)$(MODDIR)/git-credential-bitbucket-keys.so \
+		$(DESTDIR)$(MODDIR)/git-credential-bitbucket-crypto.so
 	-rmdir $(DESTDIR)$(MODDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/git-credential-bitbucket.1 $(DESTDIR)$(MANDIR)/man1/git-bitbucket-ssh.1
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/git-credential-bitbucket

@@ -20,6 +20,8 @@
 
 static struct keyring_choice chosen;
 static int announce;
+/* keyring_open_lookup() left the Locked check to the lookup: 1, then 2 once made */
+static int deferred;
 
 static volatile sig_atomic_t watchdog_status = 255;
 
@@ -197,7 +199,40 @@ void keyring_announce_stores(void)
 	announce = 1;
 }
 
+static void no_service_error(void)
+{
+	msg_error("cannot reach the keyring: no Secret Service is running on "
+		  "the session bus and there is no encrypted file store yet; "
+		  "create one with 'git credential-bitbucket unlock', or start "
+		  "gnome-keyring-daemon (or another Secret Service provider) "
+		  "and try again");
+}
+
+static int open_store(struct keystore **ks, int exit_status, int lookup);
+
 int keyring_open(struct keystore **ks, int exit_status)
+{
+	return open_store(ks, exit_status, 0);
+}
+
+int keyring_open_lookup(struct keystore **ks, int exit_status)
+{
+	return open_store(ks, exit_status, 1);
+}
+
+int keyring_lookup_miss(struct keystore *ks)
+{
+	int r;
+
+	if (deferred != 1)
+		return KS_OK;
+	deferred = 2;
+	if ((r = ks_probe(ks)) != KS_OK)
+		keyring_error(r);
+	return r;
+}
+
+static int open_store(struct keystore **ks, int exit_status, int lookup)
 {
 	struct filestore *fs = NULL;
 	const char *why = NULL;
@@ -212,6 +247,13 @@ int keyring_open(struct keystore **ks, int exit_status)
 		signal(SIGALRM, watchdog);
 		alarm(KEYRING_OPEN_SECONDS);
 		r = ks_open(ks);
+		if (r == KS_OK && mode == KEYRING_AUTO && lookup && !file_store_exists()) {
+			/* the Secret Service or an error line: the search tells */
+			deferred = 1;
+			choose(KS_BACKEND_SECRET_SERVICE, "the Secret Service is running and unlocked", NULL);
+			alarm(KEYRING_OVERALL_SECONDS);
+			return KS_OK;
+		}
 		if (r == KS_OK && mode == KEYRING_SECRET_SERVICE) {
 			choose(KS_BACKEND_SECRET_SERVICE, "bitbucket.keystore is secret-service", NULL);
 			alarm(KEYRING_OVERALL_SECONDS);
@@ -243,11 +285,7 @@ int keyring_open(struct keystore **ks, int exit_status)
 			return r;
 		}
 		if (!file_store_exists()) {
-			msg_error("cannot reach the keyring: no Secret Service is running on "
-				  "the session bus and there is no encrypted file store yet; "
-				  "create one with 'git credential-bitbucket unlock', or start "
-				  "gnome-keyring-daemon (or another Secret Service provider) "
-				  "and try again");
+			no_service_error();
 			return r;
 		}
 		why = r == KS_ERR_NO_BUS ? "there is no D-Bus session bus" :
@@ -340,9 +378,22 @@ static void timeout_error(void)
 			  "running and not waiting for a prompt");
 }
 
+/*
+ * Why the core module could not load the file store's crypto module
+ * (keystore/fsc-lazy.c, linked only there), or NULL: weak, so the
+ * programs that link the crypto itself need not define it.
+ */
+extern const char *fsc_module_error(void) __attribute__((weak));
+
 static void file_error(int fs_err)
 {
 	char path[PATH_MAX];
+
+	if (fs_err == FS_ERR_INTERNAL && fsc_module_error != NULL &&
+	    fsc_module_error() != NULL) {
+		msg_error("%s", fsc_module_error());
+		return;
+	}
 
 	if (fs_default_path(path, sizeof(path)) != FS_OK)
 		snprintf(path, sizeof(path), "%s", "$XDG_DATA_HOME/" FS_DIR_NAME "/" FS_FILE_NAME);
@@ -411,6 +462,11 @@ void keyring_error(int err)
 			  "'dbus-run-session -- $SHELL' and a Secret Service such as gnome-keyring");
 		break;
 	case KS_ERR_NO_SERVICE:
+		if (deferred) {
+			/* what keyring_open() would have said */
+			no_service_error();
+			break;
+		}
 		msg_error("cannot reach the keyring: no Secret Service is running on the "
 			  "session bus; start gnome-keyring-daemon (or another Secret Service "
 			  "provider) and try again");

@@ -42,6 +42,21 @@
 int keyring_open(struct keystore **ks, int exit_status);
 
 /*
+ * keyring_open() for a lookup whose first keystore call is ks_search()
+ * with its locked count (git's get).  When no file store exists the
+ * Secret Service's default collection is not asked whether it is locked
+ * first (a round trip on every get): that only chose which error line to
+ * print, and the search says the same (locked items; or nothing at all
+ * and a locked default collection, which ks_search() checks).  A search
+ * that fails reports it with keyring_error(), whose line is then
+ * keyring_open()'s.  When the lookup found nothing, keyring_lookup_miss()
+ * makes the check keyring_open() skipped: KS_OK, or the error after its
+ * line (e.g. no default collection).
+ */
+int keyring_open_lookup(struct keystore **ks, int exit_status);
+int keyring_lookup_miss(struct keystore *ks);
+
+/*
  * Which store keyring_open() uses (Documentation/git-credential-bitbucket.txt,
  * KEYSTORE): bitbucket.keystore forces one; unset, the Secret Service when
  * it answers and its default collection is unlocked, else the encrypted

@@ -6,8 +6,10 @@
  * Cost model (git runs the helper on every fetch and push): one search is
  * one D-Bus round trip returning object paths only; attributes are read per
  * item with one Properties.Get; the encrypted transfer session (the
- * expensive Diffie-Hellman exchange inside the Secret Service) is opened
- * only when a secret is actually read or written.  Every call carries a
+ * Diffie-Hellman exchange) is opened on a thread of its own while the
+ * search runs, so a get that finds its token waits for one more round
+ * trip only, GetSecrets (the thread's calls are cancelled at close when no
+ * secret was needed).  Every call carries a
  * timeout, nothing here ever prompts: a locked collection is an error.
  */
 #define SECRET_API_SUBJECT_TO_CHANGE 1
@@ -35,6 +37,9 @@
 struct kss {
 	GDBusConnection *conn;
 	SecretService *service;		/* created on first need */
+	GThread *service_thread;	/* making it, started by kss_open */
+	GCancellable *service_cancel;	/* stops that thread (kss_close) */
+	int service_err;		/* its error, when it failed */
 	int default_unlocked;		/* the default collection was seen unlocked */
 };
 
@@ -137,6 +142,9 @@ static GVariant *bus_call(struct kss *ks, const char *dest,
 	return v;
 }
 
+static gpointer make_service(gpointer cancel);
+static int need_service(struct kss *ks);
+
 int kss_open(struct kss **out)
 {
 	struct kss *ks;
@@ -157,7 +165,17 @@ int kss_open(struct kss **out)
 	 * No separate "is the service there" round trip: the first call
 	 * fails with ServiceUnknown when nobody owns the name and the bus
 	 * cannot start it (a desktop bus activates gnome-keyring on demand).
+	 *
+	 * libsecret's service proxy costs three round trips of its own
+	 * (StartServiceByName, GetNameOwner, the service's properties) and
+	 * the encrypted session (OpenSession, a Diffie-Hellman exchange on
+	 * both sides) one more before the first secret can be asked for:
+	 * made on a thread from here, they overlap with the search instead
+	 * of following it.
 	 */
+	ks->service_cancel = g_cancellable_new();
+	ks->service_thread = g_thread_try_new("gcb-secret-service", make_service,
+					      ks->service_cancel, NULL);
 	*out = ks;
 	return KS_OK;
 }
@@ -166,6 +184,13 @@ void kss_close(struct kss *ks)
 {
 	if (ks == NULL)
 		return;
+	if (ks->service_thread != NULL) {
+		/* not needed after all: stop its calls, do not wait for them */
+		g_cancellable_cancel(ks->service_cancel);
+		(void)need_service(ks);
+	}
+	if (ks->service_cancel != NULL)
+		g_object_unref(ks->service_cancel);
 	if (ks->service != NULL)
 		g_object_unref(ks->service);
 	if (ks->conn != NULL)
@@ -173,19 +198,49 @@ void kss_close(struct kss *ks)
 	free(ks);
 }
 
-/* The libsecret service proxy, needed for the encrypted transfer session. */
-static int need_service(struct kss *ks)
+/*
+ * The libsecret service proxy, needed for the encrypted transfer session:
+ * the thread kss_open started makes it (make_service), need_service takes
+ * it; without the thread (it could not be started) it is made here.
+ */
+struct made_service {
+	SecretService *service;
+	int err;
+};
+
+/* The thread's work; touches nothing of the caller's but the cancellable. */
+static gpointer make_service(gpointer cancel)
 {
+	struct made_service *m = g_new0(struct made_service, 1);
 	GError *err = NULL;
 
-	if (ks->service != NULL)
-		return KS_OK;
-	ks->service = secret_service_get_sync(SECRET_SERVICE_NONE, NULL, &err);
+	m->service = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, cancel, &err);
+	if (m->service == NULL)
+		m->err = map_error(err);
+	return m;
+}
+
+static int need_service(struct kss *ks)
+{
+	struct made_service *m = NULL;
+
+	if (ks->service_thread != NULL) {
+		m = g_thread_join(ks->service_thread);
+		ks->service_thread = NULL;
+	} else if (ks->service == NULL && ks->service_err == KS_OK) {
+		m = make_service(NULL);
+	}
+	if (m != NULL) {
+		ks->service = m->service;
+		ks->service_err = m->err;
+		g_free(m);
+		if (ks->service != NULL)
+			/* libsecret's own calls use the proxy's timeout: bound them too */
+			g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(ks->service),
+							 CALL_TIMEOUT_MS);
+	}
 	if (ks->service == NULL)
-		return map_error(err);
-	/* libsecret's own calls use the proxy's timeout: bound them too */
-	g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(ks->service),
-					 CALL_TIMEOUT_MS);
+		return ks->service_err != KS_OK ? ks->service_err : KS_ERR_INTERNAL;
 	return KS_OK;
 }
 

@@ -89,7 +89,7 @@ store_ref () {	# host user secret
 }
 
 echo "git-credential-bitbucket get vs git-credential-libsecret get"
-echo "($RUNS runs each, alternating, medians; $ref)"
+echo "($RUNS runs each, alternating, medians; $ref; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 bench_header
 
 # 1 item: a Data Center host, stored by each helper itself
@@ -127,13 +127,34 @@ bench_part "process start and exit (--version)" "$t_start"
 bench_part "+ request read, config read, not ours (other host)" "$(sub "$t_other" "$t_start")"
 if [ "$t_dl" != nan ]; then
 	bench_part "+ loading the core module (libsecret, GLib: dlopen)" "$t_dl"
-	bench_part "+ bus connection and the scope searches (none found)" \
+	bench_part "+ bus connection, search (none found), Locked check" \
 		"$(sub "$(sub "$t_none" "$t_other")" "$t_dl")"
 else
 	bench_part "+ module load, bus connection, scope searches" "$(sub "$t_none" "$t_other")"
 fi
-bench_part "+ the encrypted session (DH) and the secret" "$(sub "$t_found" "$t_none")"
+bench_part "+ the secret (GetSecrets; the DH session overlaps the search)" "$(sub "$t_found" "$t_none")"
 bench_part "= get that returns a token" "$t_found"
+
+# the D-Bus messages one get sends (method calls, all of them on the bus),
+# ours and the reference's, as dbus-monitor sees them
+bus_calls () {	# HELPER INPUT: "N calls: Member Member ..." on stdout
+	local mon=$TRASH/monitor pid
+	dbus-monitor --session >"$mon" 2>/dev/null &
+	pid=$!
+	sleep 0.5	# its AddMatch is in place
+	"$1" get <"$2" >/dev/null 2>&1
+	sleep 0.3
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	sed -n 's/^method call .* member=\([A-Za-z]*\)$/\1/p' "$mon" |
+		grep -v '^Become' | awk '{ n++; s = s " " $1 } END { printf "%d calls:%s\n", n, s }'
+}
+if command -v dbus-monitor >/dev/null; then
+	echo "  D-Bus method calls of one get (1 item, dbus-monitor; AddMatch/RemoveMatch"
+	echo "  need no answer, the others are round trips):"
+	echo "    ours:      $(bus_calls "$ours" "$TRASH/r-one")"
+	echo "    reference: $(bus_calls "$ref" "$TRASH/r-one")"
+fi
 echo
 
 # 1000 items: 999 more users on one host, in both keyrings, stored 8 at a
@@ -154,6 +175,7 @@ store_ours bitbucket.org alice ATATalice-token
 store_ref bitbucket.org alice ATATalice-token
 req bitbucket.org user500 >"$TRASH/r-user"
 check_same "$TRASH/r-user" "$TRASH/r-user"
+echo "  (1000 items stored; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 compare "get, 1000 items (one host, username given)" "$TRASH/r-user" "$TRASH/r-user" 0.85
 req bitbucket.org >"$TRASH/r-any"
 compare "get, 1000 items (one host, no username)" "$TRASH/r-any" "$TRASH/r-any" 0.85

@@ -129,6 +129,36 @@ test_expect_success 'a missing installed module: one line naming the file' '
 	test_cmp expect err
 '
 
+# The core module loads the file store's crypto module from its own
+# directory on the file store's first use (keystore/fsc-lazy.c): a build
+# tree of the test's own with the core module and no crypto module.
+bt2=$TRASH/bt2
+test_expect_success 'the file store without its crypto module: one line naming the file, exit 3' '
+	make -C "$GCB_TOP" -s -j2 GCB_SKIP_DEPS=1 CFLAGS=-O0 B="$TRASH/b2" OUT="$bt2" MODDIR="$mods" \
+		"$bt2/git-credential-bitbucket" "$bt2/git-credential-bitbucket.so" >make.log 2>&1 ||
+		{ cat make.log; false; } &&
+	bt2_real=$(cd "$bt2" && pwd -P) &&
+	git config --global bitbucket.keystore file &&
+	echo "crypto-module-test" >pass &&
+	git-credential-bitbucket unlock --passphrase-fd 3 3<pass >/dev/null 2>&1 &&
+	printf "protocol=https\nhost=bitbucket.org\n\n" >req &&
+	test_must_fail_code 3 "$bt2/$prog" get <req >out 2>err &&
+	echo "$prog: cannot load the module $bt2_real/git-credential-bitbucket-crypto.so: No such file or directory; reinstall with '"'make install'"'" >expect &&
+	test_cmp expect err && test_must_be_empty out
+'
+
+test_expect_success 'a crypto module others can change is refused; a safe one is loaded' '
+	cp "$GCB_BINDIR/git-credential-bitbucket-crypto.so" "$bt2/" &&
+	chmod 664 "$bt2/git-credential-bitbucket-crypto.so" &&
+	test_must_fail_code 3 "$bt2/$prog" get <req >out 2>err &&
+	echo "$prog: refusing to load $bt2_real/git-credential-bitbucket-crypto.so: it is not owned by root or you, or it is writable by group or others; reinstall with '"'make install'"'" >expect &&
+	test_cmp expect err && test_must_be_empty out &&
+	chmod 644 "$bt2/git-credential-bitbucket-crypto.so" &&
+	"$bt2/$prog" get <req >out 2>err &&
+	test_must_be_empty out && test_must_be_empty err &&
+	git config --global --unset bitbucket.keystore
+'
+
 test_expect_success 'make refuses a relative PREFIX or MODDIR, or one with a space or quote, before building' '
 	for arg in PREFIX=rel PREFIX=./usr MODDIR=lib/gcb BINDIR=bin LIBDIR=lib PREFIX= "PREFIX=/usr/my local" "MODDIR=/usr/lib/a\"b"; do
 		test_must_fail_code 2 make -C "$GCB_TOP" -n GCB_SKIP_DEPS=1 B="$TRASH/b" OUT="$bt" install "$arg" >out 2>err &&

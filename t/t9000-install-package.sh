@@ -27,6 +27,7 @@ test_expect_success 'make install DESTDIR PREFIX=/usr puts every file in its pla
 	cat >expect <<-\EOT &&
 	./usr/bin/git-bitbucket-ssh
 	./usr/bin/git-credential-bitbucket
+	./usr/lib/git-credential-bitbucket/git-credential-bitbucket-crypto.so
 	./usr/lib/git-credential-bitbucket/git-credential-bitbucket-keys.so
 	./usr/lib/git-credential-bitbucket/git-credential-bitbucket.so
 	./usr/share/bash-completion/completions/git-credential-bitbucket
@@ -126,6 +127,7 @@ test_expect_success 'the .deb holds the programs, modules, man pages and complet
 	cat >expect <<-\EOT &&
 	./usr/bin/git-bitbucket-ssh
 	./usr/bin/git-credential-bitbucket
+	./usr/lib/git-credential-bitbucket/git-credential-bitbucket-crypto.so
 	./usr/lib/git-credential-bitbucket/git-credential-bitbucket-keys.so
 	./usr/lib/git-credential-bitbucket/git-credential-bitbucket.so
 	./usr/share/bash-completion/completions/git-credential-bitbucket

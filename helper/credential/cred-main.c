@@ -593,8 +593,11 @@ int cmd_get(struct gcb_call *call)
 		fputs("capability[]=state\n", stdout);
 	else if (undeclared)
 		declare_hint(call->target);
-	if ((r = cred_open(&ks)) != 0)
+	/* the search itself says whether the keyring is locked (keyring.h) */
+	if (keyring_open_lookup(&ks, EXIT_KEYRING) != KS_OK) {
+		r = EXIT_KEYRING;
 		goto out;
+	}
 	r = visit_candidates(ks, call->target, user && *user ? user : NULL,
 			     get_visit, &c, 1, &locked);
 	if (r < 0) {
@@ -607,6 +610,10 @@ int cmd_get(struct gcb_call *call)
 	}
 	if (locked > 0) {
 		r = cred_keyring_error(KS_ERR_LOCKED);
+		goto out;
+	}
+	if (keyring_lookup_miss(ks) != KS_OK) {
+		r = EXIT_KEYRING;
 		goto out;
 	}
 	r = 0;	/* nothing stored: git asks the next helper or the person */
