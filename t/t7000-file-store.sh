@@ -1,7 +1,7 @@
 #!/bin/bash
 # run-tests: slow
 
-test_description='the encrypted file store with no D-Bus session bus at all: unlock, login, get, erase, a generated key over SSH, wrong passphrase, damaged, newer and world-readable files, concurrent writers, cache expiry, lock, passwd, migrate both ways, no plaintext on disk'
+test_description='the encrypted file store with no D-Bus session bus at all: unlock, login, get, erase, a generated key over SSH, wrong passphrase, damaged, newer and world-readable files, concurrent writers, a lock kept too long, cache expiry, lock, passwd; a person on a terminal asked once across login, clone and push over HTTPS and SSH; a CI job unlocking from a file descriptor; doctor; migrate both ways, no plaintext on disk'
 
 . "$(dirname "$0")/lib.sh"
 # this script makes its own file store, and starts a Secret Service for migrate
@@ -203,6 +203,28 @@ test_expect_success "$WRITERS concurrent writers: every item is there" '
 	for i in $(seq 1 $WRITERS); do
 		test_must_be_empty "err.$i" || test_grep "stored in the encrypted file store" "err.$i" || return 1
 	done
+'
+
+test_expect_success 'a process that keeps the store'\''s lock: a writer gives up after 10 s with one line, nothing written; killed, it frees the lock at once' '
+	before=$(count_items) &&
+	cp -p "$STORE" "$TRASH/store.before" &&
+	rm -f held &&
+	{ python3 -c "import fcntl, sys, time
+f = open(sys.argv[1], \"a\")
+fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], \"w\").close()
+time.sleep(120)" "$STORE.lock" held & } &&
+	holder=$! &&
+	test_atexit "kill -KILL $holder 2>/dev/null; :" &&
+	test_wait_for 10 "test -e held" &&
+	test_must_fail_code 3 login_token "${TOKEN}held" --username held https://bitbucket.org/held/ >out 2>err &&
+	test_must_be_empty out &&
+	echo "$prog: the encrypted file store ($STORE) stayed locked by another process for 10 s; try again" >expect &&
+	test_cmp expect err &&
+	cmp "$STORE" "$TRASH/store.before" &&
+	kill -KILL $holder && { wait $holder; :; } &&
+	login_token "${TOKEN}held" --username held https://bitbucket.org/held/ >out 2>err &&
+	test "$(count_items)" = $((before + 1))
 '
 
 test_expect_success 'the cached key expires after bitbucket.cacheTimeout' '
