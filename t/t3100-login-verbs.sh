@@ -416,7 +416,7 @@ test_expect_success 'logout leaves SSH keys alone' '
 
 # --- the keyring unavailable or locked -----------------------------------------
 
-# the Secret Service'''s line, or under GCB_KEYSTORE=file the file store'''s
+# the Secret Service's locked line, or under GCB_KEYSTORE=file the file store's
 is_locked_line () {
 	if [ "$KEYRING_MODE" = file ]; then
 		keyring_file_locked_line >expect && test_cmp expect "$1"
