@@ -42,7 +42,12 @@
 # keyring_dump and the scripts' own secret-tool calls work unchanged
 # (xdg:schema can only be org.bitbucket.credential there).  Scripts that
 # need the Secret Service itself call keyring_require_provider, which
-# skips them in this mode with the reason.
+# skips them in this mode with the reason; a single case about it is
+# test_expect_secret_service, and its file store counterpart (a locked
+# store, no store yet) test_expect_file_store, which runs only in this
+# mode.  KEYRING_FILE_STORE is the store's path; keyring_file_locked_line
+# [PROG] and keyring_file_absent_line [PROG] print the programs' exact
+# lines for a locked store with no terminal and for no store at all.
 KEYRING_MODE=${GCB_KEYSTORE:-secret-service}
 case $KEYRING_MODE in
 secret-service | file) ;;
@@ -83,6 +88,32 @@ test_expect_secret_service () {
 	else
 		test_expect_success "$@"
 	fi
+}
+
+# test_expect_file_store TITLE BODY: the file store's counterpart of a
+# case about the Secret Service (a locked store, no store at all): run
+# under GCB_KEYSTORE=file, skipped with the reason otherwise
+test_expect_file_store () {
+	if [ "$KEYRING_MODE" = file ]; then
+		test_expect_success "$@"
+	else
+		test_skip_case "$1" "about the encrypted file store; make test-file-store runs it"
+	fi
+}
+
+# The file store's path and its lines, for a program PROG (default
+# git-credential-bitbucket): locked with no terminal to ask on, and absent
+# while bitbucket.keystore is file.
+KEYRING_FILE_STORE="$XDG_DATA_HOME/git-credential-bitbucket/keystore.enc"
+
+keyring_file_locked_line () {
+	printf "%s: the encrypted file store (%s) is locked and there is no terminal to ask its passphrase on; run 'git credential-bitbucket unlock' (in CI: 'unlock --passphrase-fd N') and try again\n" \
+		"${1:-git-credential-bitbucket}" "$KEYRING_FILE_STORE"
+}
+
+keyring_file_absent_line () {
+	printf "%s: there is no encrypted file store yet (%s); create it with 'git credential-bitbucket unlock'\n" \
+		"${1:-git-credential-bitbucket}" "$KEYRING_FILE_STORE"
 }
 
 keyring_require_provider () {
@@ -372,9 +403,15 @@ keyring_count () {
 
 # keyring_dump [SCHEMA]: every item of SCHEMA with its label, secret and
 # attributes (secret-tool writes attributes to stderr; unbuffered so the
-# lines stay in order).
+# lines stay in order).  gcb-filestore-tool flushes after each item
+# itself, and runs without stdbuf: stdbuf preloads a library, which an
+# ASan build refuses (make asan with GCB_KEYSTORE=file).
 keyring_dump () {
 	{ local -; set +x; } 2>/dev/null
 	local schema=${1:-$KEYRING_SCHEMA}
+	if [ "$KEYRING_MODE" = file ]; then
+		secret-tool search --all xdg:schema "$schema" 2>&1
+		return
+	fi
 	stdbuf -o0 -e0 secret-tool search --all xdg:schema "$schema" 2>&1
 }

@@ -145,7 +145,7 @@ test_expect_success 'atexit hooks run in reverse order, also after exit' '
 
 # --- keyring -------------------------------------------------------------------
 
-test_expect_success 'start_keyring provides an unlocked Secret Service' '
+test_expect_secret_service 'start_keyring provides an unlocked Secret Service' '
 	start_keyring &&
 	test -n "$DBUS_SESSION_BUS_ADDRESS" &&
 	keyring_name_owned org.freedesktop.secrets &&
@@ -155,12 +155,12 @@ test_expect_success 'start_keyring provides an unlocked Secret Service' '
 	test_cmp expect actual
 '
 
-test_expect_success 'without DBUS_SESSION_BUS_ADDRESS there is no bus' '
+test_expect_secret_service 'without DBUS_SESSION_BUS_ADDRESS there is no bus' '
 	test_must_fail env -u DBUS_SESSION_BUS_ADDRESS secret-tool lookup xdg:schema $SCHEMA user x 2>err &&
 	test_grep -i "autolaunch" err
 '
 
-test_expect_success 'the bus cannot auto-activate services' '
+test_expect_secret_service 'the bus cannot auto-activate services' '
 	test_must_fail dbus-send --session --print-reply \
 		--dest=org.freedesktop.DBus /org/freedesktop/DBus \
 		org.freedesktop.DBus.StartServiceByName \
@@ -171,7 +171,7 @@ test_expect_success 'the bus cannot auto-activate services' '
 	test_grep ! -e secrets -e keyring names
 '
 
-test_expect_success 'secret-tool store/lookup round trip' '
+test_expect_secret_service 'secret-tool store/lookup round trip' '
 	printf "tok1" | secret-tool store --label="t1" xdg:schema $SCHEMA \
 		protocol https host bitbucket.org user alice &&
 	printf "tok2" | secret-tool store --label="t2" xdg:schema $SCHEMA \
@@ -188,7 +188,7 @@ test_expect_success 'secret-tool store/lookup round trip' '
 	test_grep ! other dump
 '
 
-test_expect_success 'lock_keyring really locks the login collection' '
+test_expect_secret_service 'lock_keyring really locks the login collection' '
 	lock_keyring &&
 	keyring_is_locked login &&
 	test_must_fail secret-tool lookup xdg:schema $SCHEMA host bitbucket.org user alice >out &&
@@ -199,7 +199,7 @@ test_expect_success 'lock_keyring really locks the login collection' '
 	echo 2 >expect && keyring_count $SCHEMA >actual && test_cmp expect actual
 '
 
-test_expect_success 'unlock_keyring restarts the daemon with the items unlocked' '
+test_expect_secret_service 'unlock_keyring restarts the daemon with the items unlocked' '
 	unlock_keyring &&
 	! keyring_is_locked &&
 	test "$(secret-tool lookup xdg:schema $SCHEMA host bitbucket.org user alice)" = tok1 &&
@@ -207,7 +207,7 @@ test_expect_success 'unlock_keyring restarts the daemon with the items unlocked'
 	echo 3 >expect && keyring_count $SCHEMA >actual && test_cmp expect actual
 '
 
-test_expect_success 'stop_keyring_daemon leaves the bus without a Secret Service' '
+test_expect_secret_service 'stop_keyring_daemon leaves the bus without a Secret Service' '
 	old_pid=$KEYRING_DAEMON_PID &&
 	stop_keyring_daemon &&
 	! test_pid_alive "$old_pid" &&
@@ -218,10 +218,74 @@ test_expect_success 'stop_keyring_daemon leaves the bus without a Secret Service
 	test_must_fail keyring_count $SCHEMA 2>/dev/null
 '
 
-test_expect_success 'start_keyring_daemon brings the stored items back' '
+test_expect_secret_service 'start_keyring_daemon brings the stored items back' '
 	start_keyring_daemon &&
 	keyring_name_owned &&
 	test "$(secret-tool lookup xdg:schema $SCHEMA user carol)" = tok3
+'
+
+# the same library under GCB_KEYSTORE=file: no bus, the encrypted file
+# store unlocked from a file descriptor, gcb-filestore-tool as secret-tool
+test_expect_file_store 'start_keyring provides an unlocked file store and no bus' '
+	start_keyring &&
+	test -z "${DBUS_SESSION_BUS_ADDRESS:-}" &&
+	test "$(stat -c %a "$KEYRING_FILE_STORE")" = 600 &&
+	test "$(head -c 8 "$KEYRING_FILE_STORE")" = GCBSTORE &&
+	! keyring_is_locked &&
+	echo 0 >expect &&
+	keyring_count $SCHEMA >actual &&
+	test_cmp expect actual
+'
+
+test_expect_file_store 'secret-tool on the file store: store/lookup round trip; other schemas refused' '
+	printf "tok1" | secret-tool store --label="t1" xdg:schema $SCHEMA \
+		kind api-token protocol https host bitbucket.org scope a username alice &&
+	printf "tok2" | secret-tool store --label="t2" xdg:schema $SCHEMA \
+		kind api-token protocol https host bitbucket.org scope a username bob &&
+	printf "other" | test_must_fail secret-tool store --label="t3" xdg:schema org.example.other \
+		host bitbucket.org username alice 2>err &&
+	echo "gcb-filestore-tool: the file store cannot hold the attribute xdg:schema = '\''org.example.other'\''" >expect &&
+	test_cmp expect err &&
+	test "$(secret-tool lookup xdg:schema $SCHEMA host bitbucket.org username alice)" = tok1 &&
+	test "$(secret-tool lookup xdg:schema $SCHEMA host bitbucket.org username bob)" = tok2 &&
+	echo 2 >expect && keyring_count $SCHEMA >actual && test_cmp expect actual &&
+	keyring_dump $SCHEMA >dump &&
+	test_grep "^secret = tok1$" dump &&
+	test_grep "^attribute.username = bob$" dump &&
+	test_grep ! other dump
+'
+
+test_expect_file_store 'lock_keyring locks the file store: nothing read, nothing written' '
+	lock_keyring &&
+	keyring_is_locked &&
+	test_must_fail secret-tool lookup xdg:schema $SCHEMA host bitbucket.org username alice >out 2>err &&
+	test_must_be_empty out &&
+	echo "gcb-filestore-tool: cannot open the file store: no cached key for the store" >expect &&
+	test_cmp expect err &&
+	cp "$KEYRING_FILE_STORE" store.before &&
+	printf new | test_must_fail secret-tool store --label=x xdg:schema $SCHEMA \
+		kind api-token protocol https host bitbucket.org scope a username carol 2>err &&
+	test_cmp expect err &&
+	cmp store.before "$KEYRING_FILE_STORE" &&
+	keyring_file_locked_line >expect &&
+	test_must_fail_code 3 git-credential-bitbucket list 2>err &&
+	test_cmp expect err
+'
+
+test_expect_file_store 'unlock_keyring unlocks the file store with every item' '
+	unlock_keyring &&
+	! keyring_is_locked &&
+	test "$(secret-tool lookup xdg:schema $SCHEMA host bitbucket.org username alice)" = tok1 &&
+	printf tok3 | secret-tool store --label=x xdg:schema $SCHEMA \
+		kind api-token protocol https host bitbucket.org scope a username carol &&
+	echo 3 >expect && keyring_count $SCHEMA >actual && test_cmp expect actual
+'
+
+test_expect_file_store 'stopping and starting the daemon leave the file store as it is' '
+	stop_keyring_daemon &&
+	start_keyring_daemon &&
+	test -z "$KEYRING_DAEMON_PID" &&
+	test "$(secret-tool lookup xdg:schema $SCHEMA username carol)" = tok3
 '
 
 # --- HTTP server ---------------------------------------------------------------
@@ -296,7 +360,7 @@ test_expect_success 'password changes take effect without a restart' '
 
 # --- cleanup -------------------------------------------------------------------
 
-test_expect_success 'a script killed by SIGTERM still stops its daemons' '
+test_expect_secret_service 'a script killed by SIGTERM still stops its daemons' '
 	write_nested nested-kill.sh <<-\EOF &&
 	start_keyring || exit 1
 	echo "$KEYRING_BUS_PID $KEYRING_DAEMON_PID $TRASH" >"$1.tmp"
@@ -321,7 +385,7 @@ test_expect_success 'a script killed by SIGTERM still stops its daemons' '
 	test ! -e "$ntrash"
 '
 
-test_expect_success 'the stop functions end exactly the processes started' '
+test_expect_secret_service 'the stop functions end exactly the processes started' '
 	bus=$KEYRING_BUS_PID daemon=$KEYRING_DAEMON_PID httpd=$HTTPD_PID &&
 	test_pid_alive "$bus" && test_pid_alive "$daemon" && test_pid_alive "$httpd" &&
 	test "$(cat "$KEYRING_DIR/dbus.pid")" = "$bus" &&
@@ -335,6 +399,42 @@ test_expect_success 'the stop functions end exactly the processes started' '
 	! kill -0 "$httpd" 2>/dev/null &&
 	! kill -0 "$daemon" 2>/dev/null &&
 	! kill -0 "$bus" 2>/dev/null
+'
+
+test_expect_file_store 'a script killed by SIGTERM still removes its trash; the file store needs no process' '
+	write_nested nested-kill-file.sh <<-\EOF &&
+	start_keyring || exit 1
+	# written from inside the case: a kill before it began would find
+	# stdout on the case log, which the trash removal takes with it
+	test_expect_success "wait to be killed" "
+		echo \"\$KEYRING_BUS_PID \$TRASH\" >\"$1.tmp\" && mv \"$1.tmp\" \"$1\" &&
+		for i in \$(seq 200); do sleep 0.05; done"
+	test_done
+	EOF
+	{ $nested_env bash nested-kill-file.sh "$PWD/kill-file" >out 2>&1 & } &&
+	nested=$! &&
+	test_atexit "test_stop_pid $nested nested-kill-file.sh" &&
+	test_wait_for 10 "test -f kill-file" &&
+	read bus ntrash <kill-file &&
+	test "$bus" = file &&
+	kill -TERM "$nested" &&
+	status=0 && wait "$nested" || status=$? &&
+	test "$status" -eq 143 &&
+	test_grep "^not ok 1 - wait to be killed$" out &&
+	test_grep "ended before test_done" out &&
+	test ! -e "$ntrash"
+'
+
+test_expect_file_store 'stop_httpd ends the server; stop_keyring leaves the file store' '
+	httpd=$HTTPD_PID &&
+	test_pid_alive "$httpd" &&
+	test "$(cat "$HTTPD_ROOT/lighttpd.pid")" = "$httpd" &&
+	stop_httpd &&
+	stop_keyring &&
+	! test_pid_alive "$httpd" &&
+	! kill -0 "$httpd" 2>/dev/null &&
+	test -z "$KEYRING_BUS_PID" &&
+	test "$(secret-tool lookup xdg:schema $SCHEMA username carol)" = tok3
 '
 
 test_done

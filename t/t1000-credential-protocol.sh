@@ -333,7 +333,7 @@ test_expect_success 'the helper cannot be core dumped' '
 '
 fi
 
-test_expect_success 'no session bus: one line, exit 3' '
+test_expect_secret_service 'no session bus: one line, exit 3' '
 	printf "protocol=https\nhost=bitbucket.org\n\n" >req &&
 	test_must_fail_code 3 env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR=/nonexistent "$helper" get <req >out 2>err &&
 	test_must_be_empty out &&
@@ -341,7 +341,7 @@ test_expect_success 'no session bus: one line, exit 3' '
 	test_cmp expect err
 '
 
-test_expect_success 'a session bus that does not answer: one line, exit 3, within seconds' '
+test_expect_secret_service 'a session bus that does not answer: one line, exit 3, within seconds' '
 	kill -STOP $KEYRING_BUS_PID &&
 	{ timeout 60 "$helper" get <req >out 2>err; echo $? >rc; } ;
 	kill -CONT $KEYRING_BUS_PID &&
@@ -352,11 +352,16 @@ test_expect_success 'a session bus that does not answer: one line, exit 3, withi
 '
 
 test_expect_success 'a locked keyring: get and store fail with one line, nothing stored' '
+	printf "protocol=https\nhost=bitbucket.org\n\n" >req &&
 	before=$(count) &&
 	lock_keyring &&
 	test_must_fail_code 3 "$helper" get <req >out 2>err &&
 	test_must_be_empty out &&
-	echo "git-credential-bitbucket: the keyring is locked; unlock GNOME Keyring (log in to your desktop session, or unlock the '\''login'\'' keyring in Seahorse) and try again" >expect &&
+	if [ "$KEYRING_MODE" = file ]; then
+		keyring_file_locked_line >expect
+	else
+		echo "git-credential-bitbucket: the keyring is locked; unlock GNOME Keyring (log in to your desktop session, or unlock the '\''login'\'' keyring in Seahorse) and try again" >expect
+	fi &&
 	test_cmp expect err &&
 	printf "protocol=https\nhost=bitbucket.org\nusername=zed\npassword=ATATzed\n\n" >sreq &&
 	test_must_fail_code 3 timeout 20 "$helper" store <sreq >out 2>err &&
@@ -365,7 +370,7 @@ test_expect_success 'a locked keyring: get and store fail with one line, nothing
 	test "$(count)" = "$before"
 '
 
-test_expect_success 'a daemon that dies mid-call: one line, exit 3, no hang' '
+test_expect_secret_service 'a daemon that dies mid-call: one line, exit 3, no hang' '
 	cat >bus-names.sh <<-\EOF &&
 	dbus-send --session --print-reply --dest=org.freedesktop.DBus \
 		/org/freedesktop/DBus org.freedesktop.DBus.ListNames | grep -c "string \":"
@@ -388,7 +393,7 @@ test_expect_success 'a daemon that dies mid-call: one line, exit 3, no hang' '
 	test_grep "^git-credential-bitbucket: the Secret Service stopped answering" err
 '
 
-test_expect_success 'no Secret Service on the bus: one line, exit 3' '
+test_expect_secret_service 'no Secret Service on the bus: one line, exit 3' '
 	stop_keyring_daemon &&
 	test_must_fail_code 3 "$helper" get <req >out 2>err &&
 	test_must_be_empty out &&
@@ -396,6 +401,23 @@ test_expect_success 'no Secret Service on the bus: one line, exit 3' '
 	test_cmp expect err &&
 	test_must_fail_code 3 "$helper" store <sreq 2>err &&
 	test_cmp expect err
+'
+
+# the same failures on the encrypted file store (make test-file-store)
+test_expect_file_store 'no file store yet (bitbucket.keystore is file): get and store fail with one line, exit 3, nothing created' '
+	printf "protocol=https\nhost=bitbucket.org\nusername=zed\npassword=ATATzed\n\n" >sreq &&
+	before=$(count) &&
+	mv "$KEYRING_FILE_STORE" "$TRASH/store.away" &&
+	keyring_file_absent_line >expect &&
+	test_must_fail_code 3 "$helper" get <req >out 2>err &&
+	test_must_be_empty out &&
+	test_cmp expect err &&
+	test_must_fail_code 3 "$helper" store <sreq >out 2>err &&
+	test_must_be_empty out &&
+	test_cmp expect err &&
+	test ! -e "$KEYRING_FILE_STORE" &&
+	mv "$TRASH/store.away" "$KEYRING_FILE_STORE" &&
+	test "$(count)" = "$before"
 '
 
 test_done

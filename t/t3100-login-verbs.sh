@@ -416,19 +416,28 @@ test_expect_success 'logout leaves SSH keys alone' '
 
 # --- the keyring unavailable or locked -----------------------------------------
 
+# the Secret Service's locked line, or under GCB_KEYSTORE=file the file store's
+is_locked_line () {
+	if [ "$KEYRING_MODE" = file ]; then
+		keyring_file_locked_line >expect && test_cmp expect "$1"
+	else
+		test_grep "^$prog: the keyring is locked; " "$1"
+	fi
+}
+
 test_expect_success 'a locked keyring: login, logout and list exit 3' '
 	lock_keyring &&
 	test_must_fail_code 3 login_stdin ATATT3xFfGF0locked --username alice https://bitbucket.org/x/ >out 2>err &&
-	test_grep "^$prog: the keyring is locked; " err &&
+	is_locked_line err &&
 	test_must_fail_code 3 "$prog" list >out 2>err &&
-	test_grep "^$prog: the keyring is locked; " err &&
+	is_locked_line err &&
 	test_must_fail_code 3 "$prog" logout https://bitbucket.org/acme/ >out 2>err &&
-	test_grep "^$prog: the keyring is locked; " err &&
+	is_locked_line err &&
 	unlock_keyring &&
 	test "$(count)" = 1
 '
 
-test_expect_success 'no Secret Service: login, logout and list exit 3 with one line' '
+test_expect_secret_service 'no Secret Service: login, logout and list exit 3 with one line' '
 	stop_keyring_daemon &&
 	test_must_fail_code 3 login_stdin ATATT3xFfGF0nobody --username alice https://bitbucket.org/x/ >out 2>err &&
 	test_must_be_empty out &&
@@ -441,6 +450,22 @@ test_expect_success 'no Secret Service: login, logout and list exit 3 with one l
 	test_must_fail_code 3 "$prog" logout https://bitbucket.org/x/ >out 2>err &&
 	test_grep "^$prog: cannot reach the keyring: " err &&
 	start_keyring_daemon
+'
+
+test_expect_file_store 'no file store (bitbucket.keystore is file): login, logout and list exit 3 with one line; nothing created' '
+	mv "$KEYRING_FILE_STORE" "$TRASH/store.away" &&
+	keyring_file_absent_line >expect &&
+	test_must_fail_code 3 login_stdin ATATT3xFfGF0nobody --username alice https://bitbucket.org/x/ >out 2>err &&
+	test_must_be_empty out &&
+	test_cmp expect err &&
+	test_must_fail_code 3 "$prog" list --json >out 2>err &&
+	test_must_be_empty out &&
+	test_cmp expect err &&
+	test_must_fail_code 3 "$prog" logout https://bitbucket.org/x/ >out 2>err &&
+	test_cmp expect err &&
+	test ! -e "$KEYRING_FILE_STORE" &&
+	mv "$TRASH/store.away" "$KEYRING_FILE_STORE" &&
+	test "$(count)" = 1
 '
 
 test_done

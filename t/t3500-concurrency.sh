@@ -99,7 +99,7 @@ test_expect_success '16 concurrent erases of that one token: all exit 0, it is g
 	test "$(keyring_count)" = 32
 '
 
-test_expect_success 'get finds duplicates an older version left: returns the newest, deletes the rest' '
+test_expect_secret_service 'get finds duplicates an older version left: returns the newest, deletes the rest' '
 	now=$(date -u +%s) &&
 	for age in 300 100 200; do
 		fake_item "$(printf "password=ATATT3xFfGF0dup-$age\nusername=dora\nrepos=\n")" \
@@ -115,6 +115,24 @@ test_expect_success 'get finds duplicates an older version left: returns the new
 	test "$(items dora dups)" = 1 &&
 	secret-tool search --all xdg:schema $SCHEMA username dora >left 2>&1 &&
 	test_grep -x "secret = password=ATATT3xFfGF0dup-100" left &&
+	test "$(keyring_count)" = 33
+'
+
+# the file store never holds two tokens of one class: a store replaces in
+# the same atomic write what it would duplicate
+test_expect_file_store 'no duplicates in the file store: three stores of one token leave one item, the last' '
+	now=$(date -u +%s) &&
+	for age in 300 100 200; do
+		fake_item "$(printf "password=ATATT3xFfGF0dup-$age\nusername=dora\nrepos=\n")" \
+			kind api-token protocol https host bitbucket.org port 0 scope dups username dora \
+			name "" repos "" read_only false created $((now - age)) last_used 0 warned 0 || return 1
+	done &&
+	test "$(items dora dups)" = 1 &&
+	printf "protocol=https\nhost=bitbucket.org\npath=dups/repo.git\nusername=dora\n\n" |
+		"$prog" get >out 2>err &&
+	test_must_be_empty err &&
+	printf "username=dora\npassword=ATATT3xFfGF0dup-200\n" >expect &&
+	test_cmp expect out &&
 	test "$(keyring_count)" = 33
 '
 

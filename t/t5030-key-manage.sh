@@ -340,7 +340,7 @@ test_expect_success 'missing operands are usage errors' '
 	test_grep "^$prog: too many arguments" err
 '
 
-test_expect_success 'without a keyring: one line, exit 3, for every verb that needs it' '
+test_expect_secret_service 'without a keyring: one line, exit 3, for every verb that needs it' '
 	(
 		unset DBUS_SESSION_BUS_ADDRESS &&
 		for args in "list" "public work" "remove work" "generate x" "rename work x" "set-read-only work true"; do
@@ -349,6 +349,29 @@ test_expect_success 'without a keyring: one line, exit 3, for every verb that ne
 			test_grep "^$prog: cannot reach the keyring" err || exit 1
 		done
 	)
+'
+
+test_expect_file_store 'a locked file store, then none: one line, exit 3, for every verb that needs it; nothing changed' '
+	$prog key list >before &&
+	lock_keyring &&
+	keyring_file_locked_line >locked &&
+	for args in "list" "public work" "remove work" "generate x" "rename work x" "set-read-only work true"; do
+		test_must_fail_code 3 $prog key $args >out 2>err &&
+		test_must_be_empty out &&
+		test_cmp locked err || return 1
+	done &&
+	unlock_keyring &&
+	mv "$KEYRING_FILE_STORE" "$TRASH/store.away" &&
+	keyring_file_absent_line >absent &&
+	for args in "list" "public work" "remove work" "generate x" "rename work x" "set-read-only work true"; do
+		test_must_fail_code 3 $prog key $args >out 2>err &&
+		test_must_be_empty out &&
+		test_cmp absent err || return 1
+	done &&
+	test ! -e "$KEYRING_FILE_STORE" &&
+	mv "$TRASH/store.away" "$KEYRING_FILE_STORE" &&
+	$prog key list >after &&
+	test_cmp before after
 '
 
 test_done

@@ -125,6 +125,9 @@ test_expect_success 'nothing written to disk: no new file holds the key or the p
 	test_must_be_empty holding
 '
 
+# Under GCB_KEYSTORE=file the program itself writes the keystore: the
+# store's lock and the temporary file renamed over the store, both
+# encrypted (the Secret Service writes its file in its own process).
 test_expect_success 'strace: ssh-keygen opens the key as /proc/self/fd/N; no passphrase in argv or env; no key file opened for writing' '
 	command -v strace >/dev/null || { echo "# strace is not installed"; return 1; } &&
 	# LeakSanitizer stops threads with ptrace, which strace holds (make asan)
@@ -139,6 +142,15 @@ test_expect_success 'strace: ssh-keygen opens the key as /proc/self/fd/N; no pas
 	grep "openat(" trace | grep -E "O_WRONLY|O_RDWR" |
 		grep -v -e "\"/proc/self/fd/[0-9]*\"" -e "\"/dev/null\"" -e "\"/dev/tty\"" \
 			-e "git-credential-bitbucket.lock\"" -e "= -1 " >writes;
+	if [ "$KEYRING_MODE" = file ]; then
+		grep -v -F -e "\"$KEYRING_FILE_STORE.lock\"" writes |
+			grep -v -E "\"$KEYRING_FILE_STORE\.[A-Za-z0-9]{6}\"" >writes.other;
+		mv writes.other writes &&
+		test_grep ! -a -e "PRIVATE KEY" -e "$PASS" "$KEYRING_FILE_STORE" &&
+		ls "$(dirname "$KEYRING_FILE_STORE")" >files &&
+		printf "keystore.enc\nkeystore.enc.lock\n" >expect &&
+		test_cmp expect files
+	fi &&
 	test_must_be_empty writes &&
 	$prog key public traced >actual && publine ed25519 >expect && test_cmp expect actual
 '

@@ -1,13 +1,14 @@
 #!/bin/bash
 # run-tests: slow
 
-test_description='the encrypted file store with no D-Bus session bus at all: unlock, login, get, erase, a generated key over SSH, wrong passphrase, damaged, newer and world-readable files, concurrent writers, cache expiry, lock, passwd, migrate both ways, no plaintext on disk'
+test_description='the encrypted file store with no D-Bus session bus at all: unlock, login, get, erase, a generated key over SSH, wrong passphrase, damaged, newer and world-readable files, concurrent writers, a lock kept too long, cache expiry, lock, passwd; a person on a terminal asked once across login, clone and push over HTTPS and SSH; a CI job unlocking from a file descriptor; doctor; migrate both ways, no plaintext on disk'
 
 . "$(dirname "$0")/lib.sh"
 # this script makes its own file store, and starts a Secret Service for migrate
 unset GCB_KEYSTORE
 . "$TEST_DIRECTORY/lib-keyring.sh"
 . "$TEST_DIRECTORY/lib-sshd.sh"
+. "$TEST_DIRECTORY/lib-httpd.sh"
 
 sshd_prereq
 command -v keyctl >/dev/null || test_skip_all "needs keyctl (keyutils) to give the script its own session keyring"
@@ -204,6 +205,28 @@ test_expect_success "$WRITERS concurrent writers: every item is there" '
 	done
 '
 
+test_expect_success 'a process that keeps the store'\''s lock: a writer gives up after 10 s with one line, nothing written; killed, it frees the lock at once' '
+	before=$(count_items) &&
+	cp -p "$STORE" "$TRASH/store.before" &&
+	rm -f held &&
+	{ python3 -c "import fcntl, sys, time
+f = open(sys.argv[1], \"a\")
+fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], \"w\").close()
+time.sleep(120)" "$STORE.lock" held & } &&
+	holder=$! &&
+	test_atexit "kill -KILL $holder 2>/dev/null; :" &&
+	test_wait_for 10 "test -e held" &&
+	test_must_fail_code 3 login_token "${TOKEN}held" --username held https://bitbucket.org/held/ >out 2>err &&
+	test_must_be_empty out &&
+	echo "$prog: the encrypted file store ($STORE) stayed locked by another process for 10 s; try again" >expect &&
+	test_cmp expect err &&
+	cmp "$STORE" "$TRASH/store.before" &&
+	kill -KILL $holder && { wait $holder; :; } &&
+	login_token "${TOKEN}held" --username held https://bitbucket.org/held/ >out 2>err &&
+	test "$(count_items)" = $((before + 1))
+'
+
 test_expect_success 'the cached key expires after bitbucket.cacheTimeout' '
 	git config --global bitbucket.cacheTimeout $CACHE_T &&
 	unlock_with "$PASS" &&
@@ -233,6 +256,119 @@ test_expect_success 'bitbucket.keystore must be secret-service or file' '
 	test_must_fail_code 3 git -c bitbucket.keystore=kwallet credential-bitbucket get <req >out 2>err &&
 	echo "$prog: bitbucket.keystore is not '\''secret-service'\'' or '\''file'\''; fix it with '\''git config --global bitbucket.keystore file'\'' (or secret-service), or unset it to choose automatically" >expect &&
 	test_cmp expect err
+'
+
+# ---- the person over SSH with no desktop, and the CI job ----
+
+# drive.py COMMAND...: runs COMMAND on a new pseudo-terminal (its
+# controlling terminal, as in an SSH login) and answers every prompt for
+# the store's passphrase with the first line of its own stdin (read before
+# the fork: the passphrase never reaches an environment or argv).  What
+# the terminal showed goes to stdout, with "<answered>" where it typed;
+# exits with COMMAND's status.
+cat >"$TRASH/drive.py" <<\PYEOF
+import os, pty, signal, sys
+signal.alarm(int(os.environ.get("DRIVE_SECONDS", "90")))
+answer = sys.stdin.readline().rstrip("\n").encode()
+prompt = b"Passphrase for the file store "
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out, seen = b"", 0
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if out.count(prompt) > seen and out.rstrip().endswith(b":"):
+        seen += 1
+        out += b"<answered>"
+        os.write(fd, answer + b"\n")
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PYEOF
+DRIVE_SECONDS=90
+[ -z "${GCB_VALGRIND:-}" ] || DRIVE_SECONDS=600
+export DRIVE_SECONDS
+HTOKEN="BBDC-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+
+test_expect_success 'setup: an HTTP server with a repository; the SSH repository takes pushes' '
+	start_httpd &&
+	httpd_add_user alice "$HTOKEN" &&
+	httpd_create_repo scm/proj/repo.git &&
+	git config --global "credential.http://127.0.0.1:$HTTPD_PORT.helper" bitbucket &&
+	HURL="$HTTPD_URL/scm/proj/repo.git" SURL="$SSHD_URL/acme/widget.git" &&
+	export HURL SURL
+'
+
+test_expect_success 'over SSH, no desktop: login, clone and push over HTTPS and SSH; the passphrase asked once, on the terminal' '
+	"$prog" lock >/dev/null &&
+	cat >session.sh <<-\EOF &&
+	set -e
+	git credential-bitbucket login --stdin --username alice "${HURL%/repo.git}/" <&5
+	exec 5<&-
+	git clone -q "$HURL" h-clone
+	cd h-clone && echo person >person && git add person && git commit -qm "pushed by a person" &&
+	git push -q origin HEAD:main && cd ..
+	git clone -q "$SURL" s-clone
+	cd s-clone && echo person >person && git add person && git commit -qm "pushed by a person" &&
+	git push -q origin HEAD:main && cd ..
+	echo "session done"
+	EOF
+	printf "%s\n" "$PASS" | env -u GIT_TERMINAL_PROMPT \
+		python3 "$TRASH/drive.py" bash session.sh 5< <(printf "%s\n" "$HTOKEN") >screen &&
+	test_grep "^session done" screen &&
+	test "$(grep -c -F "Passphrase for the file store $STORE: <answered>" screen)" = 1 &&
+	test "$(grep -c -F "Passphrase for the file store" screen)" = 1 &&
+	test_grep -F "stored in the encrypted file store $STORE (there is no D-Bus session bus)" screen &&
+	{ set +x; } 2>/dev/null &&
+	! grep -q -F -e "$PASS" -e "$HTOKEN" screen &&
+	set -x &&
+	test "$(git --git-dir="$HTTPD_ROOT/repos/scm/proj/repo.git" log -1 --format=%s main)" = "pushed by a person" &&
+	test "$(git --git-dir="$SSHD_ROOT/repos/acme/widget.git" log -1 --format=%s main)" = "pushed by a person" &&
+	got_token alice "$TOKEN"
+'
+
+test_expect_success 'CI, no terminal at all: locked fails at once with the unlock line; unlock --passphrase-fd, then clone and push over HTTPS and SSH' '
+	"$prog" lock >/dev/null &&
+	rm -rf h-clone s-clone &&
+	cat >ci.sh <<-\EOF &&
+	if git ls-remote "$HURL" >/dev/null 2>locked.err; then exit 10; fi
+	set -e
+	git credential-bitbucket unlock --passphrase-fd 4
+	exec 4<&-
+	git credential-bitbucket login --stdin --username alice "${HURL%/repo.git}/" <&5
+	exec 5<&-
+	git clone -q "$HURL" h-clone
+	cd h-clone && echo ci >ci && git add ci && git commit -qm "pushed by CI" &&
+	git push -q origin HEAD:main && cd ..
+	git clone -q "$SURL" s-clone
+	cd s-clone && echo ci >ci && git add ci && git commit -qm "pushed by CI" &&
+	git push -q origin HEAD:main && cd ..
+	echo "ci done"
+	EOF
+	timeout 300 setsid -w env -u GIT_TERMINAL_PROMPT bash ci.sh </dev/null >ci.out 2>ci.err \
+		4< <(printf "%s\n" "$PASS") 5< <(printf "%s\n" "$HTOKEN") &&
+	test_grep -x -F "$LOCKED_LINE" locked.err &&
+	printf "%s\n" "unlocked $STORE for 900 seconds (bitbucket.cacheTimeout)" \
+		"stored personal token for alice on 127.0.0.1:$HTTPD_PORT/proj" "ci done" >expect &&
+	test_cmp expect ci.out &&
+	test_grep -x -F "$prog: stored in the encrypted file store $STORE (there is no D-Bus session bus)" ci.err &&
+	test "$(git --git-dir="$HTTPD_ROOT/repos/scm/proj/repo.git" log -1 --format=%s main)" = "pushed by CI" &&
+	test "$(git --git-dir="$SSHD_ROOT/repos/acme/widget.git" log -1 --format=%s main)" = "pushed by CI"
+'
+
+test_expect_success 'doctor names the active store and why, and the fix when it is locked' '
+	"$prog" doctor "$SURL" >out 2>err &&
+	test_grep -F -x "✔ keystore: the encrypted file store $STORE (there is no D-Bus session bus)" out &&
+	"$prog" lock >/dev/null &&
+	test_must_fail_code 1 "$prog" doctor "$SURL" >out 2>err &&
+	test_grep -F -x "✘ keystore: the encrypted file store $STORE (there is no D-Bus session bus) is locked: no cached key; unlock it with '\''git credential-bitbucket unlock'\'' (in CI: '\''unlock --passphrase-fd N'\'') and run doctor again" out &&
+	unlock_with "$PASS"
 '
 
 test_expect_success 'migrate to the Secret Service and back: nothing lost' '
