@@ -336,24 +336,33 @@ static int row_cmp(const void *a, const void *b)
 	return list_item_cmp(&((const struct row *)a)->it, &((const struct row *)b)->it);
 }
 
+void json_item(struct json *j, const struct ks_item *it, long long expiry,
+	       unsigned flags)
+{
+	int key = !strcmp(it->kind, KS_KIND_SSH_KEY);
+
+	json_str(j, "kind", it->kind);
+	if (flags & JSON_ITEM_PROTOCOL)
+		json_str(j, "protocol", it->protocol);
+	json_str(j, "host", it->host);
+	json_uint_or_null(j, "port", it->port);
+	json_str(j, "scope", it->scope);
+	json_str_or_null(j, "username", key ? "" : it->username);
+	json_str_or_null(j, "name", key ? it->name : "");
+	json_time(j, "created", it->created);
+	json_time(j, "last_used", it->last_used);
+	json_time(j, "expires", expiry);
+}
+
 static int print_json(const struct row *rows, size_t n)
 {
 	struct json j = JSON_INIT;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct ks_item *it = &rows[i].it;
-		int key = !strcmp(it->kind, KS_KIND_SSH_KEY);
 
 		json_object(&j);
-		json_str(&j, "kind", it->kind);
-		json_str(&j, "host", it->host);
-		json_uint_or_null(&j, "port", it->port);
-		json_str(&j, "scope", it->scope);
-		json_str_or_null(&j, "username", key ? "" : it->username);
-		json_str_or_null(&j, "name", key ? it->name : "");
-		json_time(&j, "created", it->created);
-		json_time(&j, "last_used", it->last_used);
-		json_time(&j, "expires", rows[i].expiry);
+		json_item(&j, it, rows[i].expiry, 0);
 		json_str_or_null(&j, "repos", it->repos);
 		json_bool(&j, "read_only", it->read_only);
 		json_object_end(&j);

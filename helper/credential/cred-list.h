@@ -65,6 +65,14 @@ void json_uint(struct json *j, const char *key, unsigned n);
 void json_uint_or_null(struct json *j, const char *key, unsigned n); /* 0 -> null */
 void json_int_or_null(struct json *j, const char *key, long long n); /* < 0 -> null */
 void json_null(struct json *j, const char *key);
+/*
+ * The fields list --json and status --json share for one stored item, in
+ * this order: kind, protocol (only with JSON_ITEM_PROTOCOL), host, port,
+ * scope, username (tokens), name (keys), created, last_used, expires.
+ */
+#define JSON_ITEM_PROTOCOL 1
+void json_item(struct json *j, const struct ks_item *it, long long expiry,
+	       unsigned flags);
 /* Writes the array to stdout and frees it: 0, or EXIT_REFUSED with the line printed. */
 int json_finish(struct json *j);
 

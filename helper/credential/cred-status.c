@@ -162,20 +162,8 @@ static int print_json(const char *store, const struct status_row *rows, size_t n
 	const char *who = file ? NULL : ks_provider();
 
 	for (size_t i = 0; i < n; i++) {
-		const struct ks_item *it = &rows[i].it;
-		int key = strcmp(it->kind, KS_KIND_SSH_KEY) == 0;
-
 		json_object(&j);
-		json_str(&j, "kind", it->kind);
-		json_str(&j, "protocol", it->protocol);
-		json_str(&j, "host", it->host);
-		json_uint_or_null(&j, "port", it->port);
-		json_str(&j, "scope", it->scope);
-		json_str_or_null(&j, "username", key ? "" : it->username);
-		json_str_or_null(&j, "name", key ? it->name : "");
-		json_time(&j, "created", it->created);
-		json_time(&j, "last_used", it->last_used);
-		json_time(&j, "expires", rows[i].expiry);
+		json_item(&j, &rows[i].it, rows[i].expiry, JSON_ITEM_PROTOCOL);
 		json_str(&j, "url", rows[i].url);
 		json_bool(&j, "git_configured", rows[i].wired);
 		json_str(&j, "git", rows[i].git);
