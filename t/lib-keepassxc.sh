@@ -140,7 +140,7 @@ _kp_check_tools () {
 # _kp_start: start KeePassXC on the bus; the database is copied from the
 # template the first time only, so restarts keep the stored items.
 _kp_start () {
-	local tmpl i
+	local tmpl
 	_kp_check_tools || return 1
 	if [ ! -f "$KEYRING_DIR/login.kdbx" ]; then
 		tmpl=$(_kp_template) || return 1
@@ -155,15 +155,18 @@ _kp_start () {
 		<"$KEYRING_DIR/password" >>"$KEYRING_DIR/keepassxc.log" 2>&1 &
 	KEYRING_DAEMON_PID=$!
 	echo "$KEYRING_DAEMON_PID" >"$KEYRING_DIR/keepassxc.pid"
-	# The name is owned 0.2-0.4 s before the database is unlocked.
-	for ((i = 0; i < 1000; i++)); do
+	# The name is owned 0.2-0.4 s before the database is unlocked.  The
+	# limit only bounds a KeePassXC that hangs: on a loaded machine the
+	# start and the key derivation took more than 10 s.
+	local end=$((SECONDS + 60))
+	while ((SECONDS < end)); do
 		if keyring_name_owned && _kp_unlocked; then
 			return 0
 		fi
-		test_pid_alive "$KEYRING_DAEMON_PID" || break
-		sleep 0.01
+		_kp_alive "$KEYRING_DAEMON_PID" || break
+		sleep 0.02
 	done
-	echo "start_keyring_daemon: KeePassXC did not unlock its database; log:" >&2
+	echo "start_keyring_daemon: KeePassXC did not unlock its database in 60 s; log:" >&2
 	cat "$KEYRING_DIR/keepassxc.log" >&2
 	return 1
 }
