@@ -300,11 +300,8 @@ valgrind: deps
 FILE_STORE_T = $(filter-out t/t7000-% t/t80%,$(shell grep -l 'lib-keyring\.sh' t/t[0-9]*.sh))
 FILE_STORE_QUICK = t/t4010-ssh-transport.sh t/t4070-ssh-last-used.sh t/t6020-doctor.sh
 # The keyring-sensitive scripts `make test` reruns against KeePassXC, the
-# second Secret Service (t/lib-keepassxc.sh; about 60 s), one at a time.
-# t8000 and t8020 pass alone on KeePassXC but failed under load (a
-# KeePassXC restarted after a kill did not come back in a fresh Debian 12
-# chroot; t8020 cases 3, 4, 7): not yet here.
-KEEPASSXC_QUICK = t/t2000-keyring-providers.sh t/t8030-injection.sh
+# second Secret Service (t/lib-keepassxc.sh; about 2.5 min), one at a time.
+KEEPASSXC_QUICK = t/t2000-keyring-providers.sh t/t8000-faults.sh t/t8020-leaks.sh t/t8030-injection.sh
 test-file-store: deps
 	@$(MAKE) --no-print-directory all units
 	@GCB_KEYSTORE=file GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) \

@@ -24,6 +24,13 @@
 #   Locked=false on the default alias;
 # - Service.Lock returns a prompt and locks nothing until it is run;
 # - it ignores SIGTERM while a dialog is open (test_stop_pid then kills).
+# - KeePassXC 2.7.10 (Debian 13) crashes (SIGSEGV) on the first show of
+#   the main window after an unlock: a widget there runs the event loop
+#   from inside its own event handler, a QPropertyAnimation owned by the
+#   central widget is deleted by that nested loop, and Qt's showChildren()
+#   then reads the freed child.  Any platform (offscreen, minimal, xcb on
+#   Xvfb), with or without a bus or a tty.  With the toolbar or the entry
+#   preview panel hidden it does not happen; the settings below hide both.
 
 _kp_version () {
 	keepassxc-cli --version 2>/dev/null | head -n 1
@@ -45,6 +52,8 @@ AutoReloadOnChange=false
 UpdateCheckMessageShown=true
 
 [GUI]
+HideToolbar=true
+HidePreviewPanel=true
 CheckForUpdates=false
 ShowTrayIcon=false
 MinimizeOnStartup=false
@@ -131,7 +140,7 @@ _kp_check_tools () {
 # _kp_start: start KeePassXC on the bus; the database is copied from the
 # template the first time only, so restarts keep the stored items.
 _kp_start () {
-	local tmpl i
+	local tmpl
 	_kp_check_tools || return 1
 	if [ ! -f "$KEYRING_DIR/login.kdbx" ]; then
 		tmpl=$(_kp_template) || return 1
@@ -146,15 +155,18 @@ _kp_start () {
 		<"$KEYRING_DIR/password" >>"$KEYRING_DIR/keepassxc.log" 2>&1 &
 	KEYRING_DAEMON_PID=$!
 	echo "$KEYRING_DAEMON_PID" >"$KEYRING_DIR/keepassxc.pid"
-	# The name is owned 0.2-0.4 s before the database is unlocked.
-	for ((i = 0; i < 1000; i++)); do
+	# The name is owned 0.2-0.4 s before the database is unlocked.  The
+	# limit only bounds a KeePassXC that hangs: on a loaded machine the
+	# start and the key derivation took more than 10 s.
+	local end=$((SECONDS + 60))
+	while ((SECONDS < end)); do
 		if keyring_name_owned && _kp_unlocked; then
 			return 0
 		fi
-		test_pid_alive "$KEYRING_DAEMON_PID" || break
-		sleep 0.01
+		_kp_alive "$KEYRING_DAEMON_PID" || break
+		sleep 0.02
 	done
-	echo "start_keyring_daemon: KeePassXC did not unlock its database; log:" >&2
+	echo "start_keyring_daemon: KeePassXC did not unlock its database in 60 s; log:" >&2
 	cat "$KEYRING_DIR/keepassxc.log" >&2
 	return 1
 }
@@ -216,10 +228,10 @@ _kp_stop () {
 	return 0
 }
 
-# _kp_usable: can KeePassXC open and unlock a database here?  KeePassXC
-# 2.7.10 in the Debian 13 dev chroot dies with SIGSEGV right after it
-# unlocks on a session bus (offscreen or minimal; without a bus, with a
-# wrong password or with no database it runs).  Probed once per KeePassXC version: a run that
+# _kp_usable: can KeePassXC open and unlock a database here?  (KeePassXC
+# 2.7.10 died with SIGSEGV right after it unlocked, until _kp_write_ini hid
+# the toolbar and the preview panel; see the top of this file.)  Probed
+# once per KeePassXC version and settings: a run that
 # is still alive after 10 s is usable (3 s was too short on a loaded machine: the
 # unlock itself had not finished, the probe said usable and the script's own
 # start crashed).  Prints the reason when it is not.

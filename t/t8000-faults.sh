@@ -15,28 +15,43 @@ req () {
 	printf "protocol=https\nhost=bitbucket.org\npath=acme/widget.git\n%s\n" "$@"
 }
 
-bus_names () {
-	dbus-send --session --print-reply --dest=org.freedesktop.DBus \
-		/org/freedesktop/DBus org.freedesktop.DBus.ListNames | grep -c "string \":"
+# call_while_stopped OUT ERR CMD...: stop the Secret Service (SIGSTOP),
+# run CMD in the background (stdin from $TRASH/in, exit status left in
+# $TRASH/rc, $WAITER its PID) and return once CMD has a method call
+# waiting at the stopped service, as a bus monitor sees it.  So what the
+# caller does next (kill the daemon or the bus) happens in the middle of
+# CMD's call however slow the machine is, not after a guessed delay.
+call_while_stopped () {
+	local out=$1 err=$2 owner mon rc
+	shift 2
+	owner=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus \
+		/org/freedesktop/DBus org.freedesktop.DBus.GetNameOwner \
+		string:org.freedesktop.secrets | sed -n 's/^ *string "\(.*\)"$/\1/p')
+	test -n "$owner" || return 1
+	rm -f "$TRASH/calls"
+	dbus-monitor --session "type='method_call'" >"$TRASH/calls" 2>/dev/null &
+	mon=$!
+	test_wait_for 30 "grep -q member=NameLost \"\$TRASH/calls\"" &&
+	kill -STOP "$KEYRING_DAEMON_PID" &&
+	{ (timeout 60 "$@" <"$TRASH/in" >"$out" 2>"$err"; echo $? >"$TRASH/rc") & } &&
+	WAITER=$! &&
+	test_wait_for 30 "grep -q -e ' destination=$owner ' -e ' destination=org.freedesktop.secrets ' \"\$TRASH/calls\""
+	rc=$?
+	kill "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+	return $rc
 }
 
-# kill_daemon_during OUT ERR CMD...: run CMD (stdin from $TRASH/in) while the
-# Secret Service is stopped, and SIGKILL the daemon once CMD has joined the
-# bus; CMD's exit status is left in $TRASH/rc.  Then start a new daemon on
-# the same keyring file, as a user's session would.
+# kill_daemon_during OUT ERR CMD...: SIGKILL the Secret Service while CMD
+# (stdin from $TRASH/in) waits on a call to it; CMD's exit status is left
+# in $TRASH/rc.  Then start a new daemon on the same keyring file, as a
+# user's session would.
 kill_daemon_during () {
-	local out=$1 err=$2 before waiter
-	shift 2
-	before=$(bus_names) &&
-	kill -STOP "$KEYRING_DAEMON_PID" &&
-	{ (timeout 30 "$@" <"$TRASH/in" >"$out" 2>"$err"; echo $? >"$TRASH/rc") & } &&
-	waiter=$! &&
-	test_wait_for 15 "test \$(bus_names) -gt $before" &&
-	sleep 0.3 &&
+	call_while_stopped "$@" &&
 	kill -KILL "$KEYRING_DAEMON_PID" &&
-	wait "$waiter" &&
+	wait "$WAITER" &&
 	KEYRING_DAEMON_PID= &&
-	test_wait_for 5 "! keyring_name_owned" &&
+	test_wait_for 30 "! keyring_name_owned" &&
 	start_keyring_daemon
 }
 
@@ -113,15 +128,10 @@ test_expect_success 'the daemon killed during key remove: exit 3, the key still 
 
 test_expect_success 'the session bus killed during get: exit 3, one line; items survive' '
 	req "" >"$TRASH/in" &&
-	before=$(bus_names) &&
-	kill -STOP "$KEYRING_DAEMON_PID" &&
-	{ (timeout 30 "$prog" get <"$TRASH/in" >out 2>err; echo $? >"$TRASH/rc") & } &&
-	waiter=$! &&
-	test_wait_for 15 "test \$(bus_names) -gt $before" &&
-	sleep 0.3 &&
+	call_while_stopped out err "$prog" get &&
 	kill -KILL "$KEYRING_BUS_PID" &&
 	kill -CONT "$KEYRING_DAEMON_PID" &&
-	wait "$waiter" &&
+	wait "$WAITER" &&
 	test "$(cat "$TRASH/rc")" = 3 &&
 	test_must_be_empty out &&
 	test $(wc -l <err) = 1 &&
@@ -168,14 +178,18 @@ test_expect_success 'a locked keyring with no prompter: key import and generate 
 WFAIL="git-credential-bitbucket: cannot write to standard output (closed, full, or its reader went away); the output is incomplete"
 
 # out_fails HOW CMD...: CMD with stdout closed (HOW=closed), on /dev/full
-# (full) or into a pipe whose reader has gone (pipe): exit 1 and $WFAIL.
+# (full) or into a pipe whose reader has gone (pipe: perl makes the pipe
+# and closes its read end before CMD starts, so the first write fails
+# with EPIPE whatever the timing): exit 1 and $WFAIL.
 out_fails () {
 	local how=$1 rc
 	shift
 	case $how in
 	closed) "$@" <"$TRASH/in" >&- 2>err; rc=$? ;;
 	full) "$@" <"$TRASH/in" >/dev/full 2>err; rc=$? ;;
-	pipe) rc=$( { { sleep 0.3; "$@" <"$TRASH/in" 2>err; echo $? >&3; } | :; } 3>&1) ;;
+	pipe) perl -e 'pipe(my $r, my $w) or die "pipe: $!"; close $r;
+		open(STDOUT, ">&", $w) or die "dup: $!"; close $w;
+		exec @ARGV or die "exec: $!"' "$@" <"$TRASH/in" 2>err; rc=$? ;;
 	esac
 	echo "$how $*: exit $rc" &&
 	test "$rc" = 1 &&

@@ -25,14 +25,20 @@ traced () {
 }
 
 # the bus in clear: a monitor of every message, raw (pcap), so a secret
-# sent unencrypted would show as its bytes
+# sent unencrypted would show as its bytes.  stop_monitor first sends a
+# marker call and waits until the monitor has written it: the monitor
+# writes in bus order, so every message before it is in the file too.
 start_monitor () {
+	MONITOR_FILE=$1
 	dbus-monitor --session --pcap >"$1" 2>"$1.err" &
 	MONITOR_PID=$!
-	test_wait_for 5 "test -s $1"
+	test_wait_for 30 "test -s $1"
 }
 stop_monitor () {
-	sleep 0.2
+	local marker=gcb.test.monitor.end$$
+	dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+		org.freedesktop.DBus.NameHasOwner "string:$marker" >/dev/null &&
+	test_wait_for 30 "grep -a -q $marker \"\$MONITOR_FILE\"" &&
 	kill "$MONITOR_PID" && wait "$MONITOR_PID"
 	MONITOR_PID=
 	return 0
@@ -122,7 +128,8 @@ test_expect_success 'login --stdin and key import waiting on input: RLIMIT_CORE 
 		pid=$! &&
 		exec 7>fifo &&
 		printf "%s" "$TOKEN" >&7 &&
-		sleep 0.3 &&
+		# until it has hardened itself and waits for the rest of its input
+		test_wait_for 30 "grep -q \"^Max core file size *0 \" /proc/$pid/limits && grep -q pipe /proc/$pid/wchan" &&
 		grep "^Max core file size" /proc/$pid/limits >limits &&
 		kill -SEGV $pid;
 		exec 7>&-;
