@@ -773,7 +773,11 @@ static int connect_with_key(struct run *run, unsigned port)
 	o.port = port;
 	o.family = run->args->family;
 	o.timeout_ms = (run->args->connect_timeout > 0 ? run->args->connect_timeout : 30) * 1000;
-	if (run->kh_host == NULL) {
+	if (run->kh_host == NULL && target_is_cloud_alt_ssh(run->args->host)) {
+		/* Cloud's SSH on 443 has bitbucket.org's host keys */
+		run->kh_host = CLOUD_HOST;
+		run->kh_port = 0;
+	} else if (run->kh_host == NULL) {
 		run->kh_host = run->args->host;
 		run->kh_port = port;
 	}
@@ -1039,16 +1043,17 @@ static int dispatch(struct run *run, int argc, char **argv)
 	a = run->args;
 	long long t = timing_start();
 
-	if (strcasecmp(a->host, CLOUD_HOST) == 0 || config_may_mention_bitbucket())
+	if (target_ssh_product(a->host, a->port, NULL) == PRODUCT_CLOUD ||
+	    config_may_mention_bitbucket())
 		(void)config_load(&run->cfg);	/* without git config: no Data Center hosts */
 	timing_end("config", t);
-	if (rc != SSHCFG_OK && target_product(a->host, a->port, &run->cfg.dc) != PRODUCT_NONE) {
+	if (rc != SSHCFG_OK && target_ssh_product(a->host, a->port, &run->cfg.dc) != PRODUCT_NONE) {
 		msg_error("cannot read the ssh configuration for '%s': %s: %s; fix the file "
 			  "ssh names, or check with: ssh -G %s", a->host, sshcfg_strerror(rc),
 			  run->res.detail, a->host);
 		return EXIT_LOCAL;
 	}
-	if (target_product(a->host, a->port, &run->cfg.dc) == PRODUCT_NONE) {
+	if (target_ssh_product(a->host, a->port, &run->cfg.dc) == PRODUCT_NONE) {
 		/* OpenSSH itself: with the command line as given, alias and all */
 		config_free(&run->cfg);
 		return run_ssh(argc, argv, given);

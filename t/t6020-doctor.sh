@@ -209,6 +209,27 @@ test_expect_success 'a repository that is not found, over SSH and over HTTPS' '
 		"$HTTPD_URL/scm/proj/missing.git")
 '
 
+test_expect_success 'a Data Center SSH URL on a web port: offline, the 7999 fix' '
+	doctor_fails "✘ URL: port 443 in ssh://git@127.0.0.1:443/proj/repo.git is a web port (Bitbucket Data Center'\''s HTTP or HTTPS), not SSH, which Data Center serves on port 7999 unless its administrator changed it; use ssh://git@127.0.0.1:7999/proj/repo.git" \
+		"ssh://git@127.0.0.1:443/proj/repo.git" &&
+	(cd ssh-repo && git remote set-url origin "ssh://git@127.0.0.1:7990/proj/repo.git" &&
+	 doctor_fails "✘ URL: port 7990 in ssh://git@127.0.0.1:7990/proj/repo.git is a web port (Bitbucket Data Center'\''s HTTP or HTTPS), not SSH, which Data Center serves on port 7999 unless its administrator changed it; git remote set-url origin ssh://git@127.0.0.1:7999/proj/repo.git" &&
+	 git remote set-url origin "$ssh_url")
+'
+
+test_expect_success 'a Data Center SSH URL on another port than its key'"'"'s: offline, the key'"'"'s port' '
+	doctor_fails "✘ URL: port 22 in ssh://git@127.0.0.1:22/proj/repo.git, but key '\''good'\'' for this scope was made for port $SSHD_PORT; use ssh://git@127.0.0.1:$SSHD_PORT/proj/repo.git (or, if the server really listens on 22, store the key for that port: '\''git credential-bitbucket key generate --scope ssh://git@127.0.0.1:22/proj/repo.git NAME'\'')" \
+		"ssh://git@127.0.0.1:22/proj/repo.git"
+'
+
+test_expect_success 'a Data Center SSH port where nothing listens: the live check names 7999' '
+	closed=$(python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])") &&
+	"$prog" key generate --scope "ssh://git@127.0.0.1:$closed/closed/" closedkey >/dev/null &&
+	test_must_fail_code 1 "$prog" doctor "ssh://git@127.0.0.1:$closed/closed/repo.git" >out 2>err &&
+	test_grep "^✔ URL: ssh://git@127.0.0.1:$closed/closed/repo.git (Bitbucket Data Center, a repository)$" out &&
+	test_grep -E "^✘ live check: cannot connect to 127.0.0.1 port $closed: .*; Bitbucket Data Center serves SSH on port 7999 unless its administrator changed it: use ssh://git@127.0.0.1:7999/closed/repo.git$" out
+'
+
 test_expect_success 'outside a repository without a URL: usage error' '
 	mkdir -p "$TRASH/outside" &&
 	(cd "$TRASH/outside" && test_must_fail_code 2 "$prog" doctor) 2>err &&

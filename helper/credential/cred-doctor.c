@@ -339,7 +339,27 @@ int cred_live_check(const char *url, char *buf, size_t len)
 		snprintf(buf, len, "live check: cannot run git; install git and run doctor again");
 		return 0;
 	}
-	if (ssh && wrapper_line(out, line, sizeof(line))) {
+	if (ssh && strstr(out, "REMOTE HOST IDENTIFICATION HAS CHANGED") != NULL) {
+		/* the wrapper's block: the key it saw, and what to do */
+		char sent[512] = "", advice[512] = "";
+		static const char pfx[] = "git-bitbucket-ssh: ";
+		const char *p;
+
+		if (line_with(out, "host key sent by", line, sizeof(line))) {
+			p = strstr(line, pfx) ? strstr(line, pfx) + sizeof(pfx) - 1 : line;
+			if (snprintf(sent, sizeof(sent), "%s", p) >= (int)sizeof(sent))
+				sent[sizeof(sent) - 1] = '\0';
+		}
+		if (line_with(out, "That key is the one Atlassian publishes", line, sizeof(line)) ||
+		    line_with(out, "Ask the Bitbucket administrator", line, sizeof(line))) {
+			p = strstr(line, pfx) ? strstr(line, pfx) + sizeof(pfx) - 1 : line;
+			if (snprintf(advice, sizeof(advice), "%s", p) >= (int)sizeof(advice))
+				advice[sizeof(advice) - 1] = '\0';
+		}
+		if (snprintf(why, sizeof(why), "host key: CHANGED, not connecting: %s %s",
+			     sent, advice) >= (int)sizeof(why))
+			why[sizeof(why) - 1] = '\0';
+	} else if (ssh && wrapper_line(out, line, sizeof(line))) {
 		if (strstr(line, "refused the key") || strstr(line, "refused the RSA key"))
 			snprintf(why, sizeof(why), "Permission denied (publickey): %s", line);
 		else if (strstr(line, "host key"))
@@ -380,6 +400,12 @@ int cred_live_check(const char *url, char *buf, size_t len)
 			 "or was revoked, or the username is wrong (Cloud: your Bitbucket "
 			 "username, not your e-mail); store a new one with "
 			 "'git credential-bitbucket login --username NAME %s'", url);
+	} else if (line_with(out, "Could not resolve host", line, sizeof(line)) ||
+		   line_with(out, "Could not resolve hostname", line, sizeof(line))) {
+		if (snprintf(why, sizeof(why), "cannot find the server: %s; check the host name "
+			     "in the URL, the network and DNS (and http.proxy or ProxyJump if you "
+			     "need a proxy)", line) >= (int)sizeof(why))
+			why[sizeof(why) - 1] = '\0';
 	} else if (line_with(out, "fatal: ", line, sizeof(line)) ||
 		   line_with(out, "error: ", line, sizeof(line))) {
 		snprintf(why, sizeof(why), "%s", line);
@@ -966,6 +992,59 @@ static void ssh_url_for(const struct target *t, unsigned port, char *buf, size_t
 			 t->scope, t->level == LEVEL_REPO ? ".git" : "");
 }
 
+/* Ports where Bitbucket Data Center (or the proxy in front of it) serves the web. */
+static int web_port(unsigned port)
+{
+	return port == 80 || port == 443 || port == 7990 || port == 8080 || port == 8443;
+}
+
+/*
+ * A Data Center SSH URL with a port other than 7999: wrong for certain
+ * when it is a web port, or when the keys stored for this scope are all
+ * for another port (the one `key generate --scope` was given).  Prints
+ * the ✘ line and answers 1; 0 when nothing offline says it is wrong (the
+ * live check then tells: a refused connection names port 7999).
+ */
+static int dc_ssh_port_wrong(struct report *rp, const char *url, const char *remote,
+			     const struct target *t, const struct ks_item *items, size_t n)
+{
+	char fixed[1200], fix[1300];
+	const char *kname = NULL;
+	unsigned kport = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ks_item *it = &items[i];
+		unsigned p = it->port ? it->port : 22;
+
+		if (!is_key(it) || !covers(it, t))
+			continue;
+		if (p == t->port)
+			return 0;	/* a key for this very port: the admin's choice */
+		if (kname == NULL) {
+			kname = it->name;
+			kport = p;
+		}
+	}
+	if (web_port(t->port)) {
+		ssh_url_for(t, 7999, fixed, sizeof(fixed));
+		set_url_fix(remote, fixed, fix, sizeof(fix));
+		check(rp, "url", 0, "URL: port %u in %s is a web port (Bitbucket Data Center's "
+		      "HTTP or HTTPS), not SSH, which Data Center serves on port 7999 unless its "
+		      "administrator changed it; %s", t->port, url, fix);
+		return 1;
+	}
+	if (kname != NULL) {
+		ssh_url_for(t, kport, fixed, sizeof(fixed));
+		set_url_fix(remote, fixed, fix, sizeof(fix));
+		check(rp, "url", 0, "URL: port %u in %s, but key '%s' for this scope was made "
+		      "for port %u; %s (or, if the server really listens on %u, store the key "
+		      "for that port: 'git credential-bitbucket key generate --scope %s NAME')",
+		      t->port, url, kname, kport, fix, t->port, url);
+		return 1;
+	}
+	return 0;
+}
+
 /* 1 when the URL's shape is right. */
 static int check_url(struct report *rp, const char *url, const char *remote,
 		     const struct target *t, const struct ks_item *items, size_t n)
@@ -992,6 +1071,9 @@ static int check_url(struct report *rp, const char *url, const char *remote,
 			      "SSH on port 7999 unless its administrator changed it; %s", url, fix);
 			return 0;
 		}
+		if (t->product == PRODUCT_DATACENTER && t->port != 7999 && dc_ssh_port_wrong(
+			    rp, url, remote, t, items, n))
+			return 0;
 	} else {
 		const char *path = strstr(url, "://") + 3;
 		int tokens = 0, keys = 0;
@@ -1131,7 +1213,7 @@ int cmd_doctor(struct gcb_call *call)
 	struct sbuf head = SBUF_INIT;
 	char url[4096], lib[64], line[2048];
 	size_t n = 0;
-	int n_ops, r, ssh, url_ok;
+	int n_ops, r, ssh, url_ok, live_ok;
 
 	if ((r = cred_args_parse(call->verb->spec, call->argc, call->argv, vals, ops,
 				 &n_ops)) != 0)
@@ -1181,7 +1263,19 @@ int cmd_doctor(struct gcb_call *call)
 	if (ssh && t.product != PRODUCT_NONE)
 		check_host_key(&rp, &t);
 	(void)url_ok;
-	check(&rp, "live", cred_live_check(url, line, sizeof(line)), "%s", line);
+	live_ok = cred_live_check(url, line, sizeof(line));
+	if (!live_ok && ssh && t.product == PRODUCT_DATACENTER && t.port != 7999 &&
+	    strstr(line, "cannot connect to ") != NULL) {
+		char fixed[1200], fix[1300];
+
+		/* nothing answers SSH there: Data Center's own port is the likely fix */
+		ssh_url_for(&t, 7999, fixed, sizeof(fixed));
+		set_url_fix(remote, fixed, fix, sizeof(fix));
+		check(&rp, "live", 0, "%s; Bitbucket Data Center serves SSH on port 7999 unless "
+		      "its administrator changed it: %s", line, fix);
+	} else {
+		check(&rp, "live", live_ok, "%s", line);
+	}
 	if (rp.json) {
 		/* {"url": ..., "remote": ..., "ok": ..., "checks": [...]} */
 		if (sbuf_addstr(&head, "{\"url\": ") != 0 || json_escape(&head, url) != 0 ||
