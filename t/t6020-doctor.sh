@@ -170,6 +170,10 @@ test_expect_success 'an unknown host key' '
 	doctor_fails "✘ host key: [127.0.0.1]:$SSHD_PORT is not in ~/.ssh/known_hosts; compare its fingerprint with the one your Bitbucket administrator publishes, then add it: ssh-keyscan -p $SSHD_PORT 127.0.0.1 >> ~/.ssh/known_hosts" \
 		"$ssh_url" &&
 	test_grep "^✘ live check: host key: the host key of \[127.0.0.1\]:$SSHD_PORT is not known" out &&
+	mv "$HOME/.ssh" "$HOME/.ssh.away" &&
+	doctor_fails "✘ host key: [127.0.0.1]:$SSHD_PORT is not in ~/.ssh/known_hosts; compare its fingerprint with the one your Bitbucket administrator publishes, then add it: mkdir -p -m 700 ~/.ssh && ssh-keyscan -p $SSHD_PORT 127.0.0.1 >> ~/.ssh/known_hosts" \
+		"$ssh_url" &&
+	mv "$HOME/.ssh.away" "$HOME/.ssh" &&
 	mv "$HOME/.ssh/known_hosts.away" "$HOME/.ssh/known_hosts"
 '
 

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -459,6 +460,85 @@ int cred_login_check(const struct target *t, const char *url)
 	extra_env = NULL;
 	printf("%s %s\n", ok ? "\u2714" : "\u2718", line);
 	return ok ? 0 : EXIT_REFUSED;
+}
+
+/* ---- an ssh_config alias ---- */
+
+/*
+ * The path part of an SSH URL ("host:path" or "ssh://[user@]host[:port]/path"),
+ * without a leading '/'.
+ */
+static const char *ssh_url_path(const char *url)
+{
+	const char *p;
+
+	if (strncmp(url, "ssh://", 6) == 0) {
+		p = strchr(url + 6, '/');
+		return p ? p + 1 : "";
+	}
+	p = strchr(url, ':');
+	if (p == NULL)
+		return "";
+	p++;
+	return *p == '/' ? p + 1 : p;
+}
+
+/*
+ * An SSH URL whose host is not Bitbucket may be an alias in the user's
+ * ssh_config (Host bitbucket-work / HostName bitbucket.org): ask OpenSSH
+ * (`ssh -G`, with the files git-bitbucket-ssh gives it: $HOME/.ssh/config
+ * with -F when $HOME is not the passwd entry's home) where it leads, and
+ * when that is Bitbucket, put the URL for the real name in real.  1 then,
+ * with the resolved host (and port) in name.
+ */
+static int resolve_ssh_alias(const char *url, const struct target *t, const struct dc_hosts *dc,
+			     char *real, size_t len, char *name, size_t nlen)
+{
+	char cfg[PATH_MAX], home_real[PATH_MAX], pw_real[PATH_MAX], port[16], out[65536];
+	char host[256] = "";
+	unsigned p = 22;
+	const char *home = getenv("HOME");
+	struct passwd *pw = getpwuid(getuid());
+	char *argv[9];
+	int n = 0;
+
+	argv[n++] = "ssh";
+	argv[n++] = "-G";
+	if (home != NULL && pw != NULL && pw->pw_dir != NULL &&
+	    (realpath(home, home_real) == NULL || realpath(pw->pw_dir, pw_real) == NULL ||
+	     strcmp(home_real, pw_real) != 0)) {
+		snprintf(cfg, sizeof(cfg), "%s/.ssh/config", home);
+		argv[n++] = "-F";
+		argv[n++] = access(cfg, F_OK) == 0 ? cfg : "/etc/ssh/ssh_config";
+	}
+	if (t->port) {
+		snprintf(port, sizeof(port), "%u", t->port);
+		argv[n++] = "-p";
+		argv[n++] = port;
+	}
+	argv[n++] = "--";
+	argv[n++] = (char *)t->host;
+	argv[n] = NULL;
+	if (cred_run(argv, 10, out, sizeof(out)) != 0)
+		return 0;
+	for (char *l = out; *l; l += strcspn(l, "\n"), l += *l == '\n') {
+		size_t ll = strcspn(l, "\n");
+
+		if (ll > 9 && strncmp(l, "hostname ", 9) == 0 && ll - 9 < sizeof(host))
+			snprintf(host, sizeof(host), "%.*s", (int)(ll - 9), l + 9);
+		else if (ll > 5 && strncmp(l, "port ", 5) == 0)
+			p = (unsigned)strtoul(l + 5, NULL, 10);
+	}
+	if (host[0] == '\0' || p == 0 || p > 65535 ||
+	    target_ssh_product(host, p, dc) == PRODUCT_NONE)
+		return 0;
+	if (p == 22)
+		snprintf(name, nlen, "%s", host);
+	else
+		snprintf(name, nlen, "%s port %u", host, p);
+	if (p == 22)
+		return snprintf(real, len, "ssh://git@%s/%s", host, ssh_url_path(url)) < (int)len;
+	return snprintf(real, len, "ssh://git@%s:%u/%s", host, p, ssh_url_path(url)) < (int)len;
 }
 
 /* ---- the report ---- */
@@ -937,9 +1017,12 @@ static void check_host_key(struct report *rp, const struct target *t)
 		snprintf(scan, sizeof(scan), "ssh-keyscan -p %u %s", t->port, t->host);
 	else
 		snprintf(scan, sizeof(scan), "ssh-keyscan %s", t->host);
+	/* a new account has no ~/.ssh, and >> into it would fail */
+	snprintf(file, sizeof(file), "%s/.ssh", home ? home : "");
 	check(rp, "host-key", 0, "host key: %s is not in ~/.ssh/known_hosts; compare its "
 	      "fingerprint with the one your Bitbucket administrator publishes, then add it: "
-	      "%s >> ~/.ssh/known_hosts", name, scan);
+	      "%s%s >> ~/.ssh/known_hosts", name, access(file, F_OK) == 0 ? "" :
+	      "mkdir -p -m 700 ~/.ssh && ", scan);
 }
 
 /* ---- the URL ---- */
@@ -1213,7 +1296,9 @@ int cmd_doctor(struct gcb_call *call)
 	struct sbuf head = SBUF_INIT;
 	char url[4096], lib[64], line[2048];
 	size_t n = 0;
-	int n_ops, r, ssh, url_ok, live_ok;
+	int n_ops, r, ssh, url_ok, live_ok, alias = 0;
+	char real[4200], name[300];
+	struct target rt;
 
 	if ((r = cred_args_parse(call->verb->spec, call->argc, call->argv, vals, ops,
 				 &n_ops)) != 0)
@@ -1238,7 +1323,17 @@ int cmd_doctor(struct gcb_call *call)
 		printf("doctor: %s (remote %s)\n", url, remote);
 	else if (!rp.json)
 		printf("doctor: %s\n", url);
+	if (ssh && t.product == PRODUCT_NONE &&
+	    resolve_ssh_alias(url, &t, &cred_config(call)->dc, real, sizeof(real), name,
+			      sizeof(name)) &&
+	    target_from_url(real, &cred_config(call)->dc, &rt) == TARGET_OK)
+		alias = 1;
 	check_programs(&rp, ssh, lib, sizeof(lib));
+	if (alias) {
+		check(&rp, "ssh-config", 1, "ssh config: %s is %s (ssh -G %s); checking %s",
+		      t.host, name, t.host, real);
+		t = rt;
+	}
 	if (check_keyring(&rp, &ks))
 		items = host_items(ks, &t, &n);
 	if (t.product == PRODUCT_NONE) {
