@@ -234,6 +234,13 @@ test_expect_success 'a Data Center SSH port where nothing listens: the live chec
 	test_grep -E "^✘ live check: cannot connect to 127.0.0.1 port $closed: .*; Bitbucket Data Center serves SSH on port 7999 unless its administrator changed it: use ssh://git@127.0.0.1:7999/closed/repo.git$" out
 '
 
+test_expect_success 'a host name that does not resolve: the live check says so' '
+	git config --global --add bitbucket.dataCenterHost bb.invalid &&
+	test_must_fail_code 1 "$prog" doctor "https://bb.invalid/scm/proj/repo.git" >out 2>err &&
+	test_grep -x "✘ live check: cannot find the server: fatal: unable to access '"'"'https://bb.invalid/scm/proj/repo.git/'"'"': Could not resolve host: bb.invalid; check the host name in the URL, the network and DNS (and http.proxy or ProxyJump if you need a proxy)" out &&
+	git config --global --unset bitbucket.dataCenterHost bb.invalid
+'
+
 test_expect_success 'outside a repository without a URL: usage error' '
 	mkdir -p "$TRASH/outside" &&
 	(cd "$TRASH/outside" && test_must_fail_code 2 "$prog" doctor) 2>err &&
