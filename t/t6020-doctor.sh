@@ -241,6 +241,11 @@ test_expect_success 'a host name that does not resolve: the live check says so' 
 	git config --global --unset bitbucket.dataCenterHost bb.invalid
 '
 
+test_expect_success 'bitbucket.org over SSH on a port other than 22: offline, the two URLs to use' '
+	doctor_fails "✘ URL: port 443 in ssh://git@bitbucket.org:443/acme/widget.git, but bitbucket.org serves SSH on port 22 only (on port 443 it is altssh.bitbucket.org); use git@bitbucket.org:acme/widget.git, or where port 22 is blocked: use ssh://git@altssh.bitbucket.org:443/acme/widget.git" \
+		"ssh://git@bitbucket.org:443/acme/widget.git"
+'
+
 test_expect_success 'outside a repository without a URL: usage error' '
 	mkdir -p "$TRASH/outside" &&
 	(cd "$TRASH/outside" && test_must_fail_code 2 "$prog" doctor) 2>err &&

@@ -1154,6 +1154,20 @@ static int check_url(struct report *rp, const char *url, const char *remote,
 			      "SSH on port 7999 unless its administrator changed it; %s", url, fix);
 			return 0;
 		}
+		if (t->product == PRODUCT_CLOUD && t->port != 0 && t->port != 22) {
+			/* altssh.bitbucket.org's port is gone from t: this is bitbucket.org's */
+			char tail[800], alt[1200], altfix[1300];
+
+			snprintf(tail, sizeof(tail), "%s%s", t->scope, t->level == LEVEL_REPO ? ".git" : "");
+			snprintf(fixed, sizeof(fixed), "git@%s:%s", CLOUD_HOST, tail);
+			snprintf(alt, sizeof(alt), "ssh://git@%s:443/%s", CLOUD_ALT_SSH_HOST, tail);
+			set_url_fix(remote, fixed, fix, sizeof(fix));
+			set_url_fix(remote, alt, altfix, sizeof(altfix));
+			check(rp, "url", 0, "URL: port %u in %s, but bitbucket.org serves SSH on port "
+			      "22 only (on port 443 it is %s); %s, or where port 22 is blocked: %s",
+			      t->port, url, CLOUD_ALT_SSH_HOST, fix, altfix);
+			return 0;
+		}
 		if (t->product == PRODUCT_DATACENTER && t->port != 7999 && dc_ssh_port_wrong(
 			    rp, url, remote, t, items, n))
 			return 0;
