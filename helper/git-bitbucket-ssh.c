@@ -227,6 +227,20 @@ static const char *source_name(const struct kh_store *st, int i)
 }
 
 /* "ssh-keyscan -p 7999 host" or "ssh-keyscan host" */
+/* Does file's directory exist?  Its name into dir ("" when file has no '/'). */
+static int parent_exists(const char *file, char *dir, size_t len)
+{
+	const char *slash = strrchr(file, '/');
+	struct stat st;
+
+	dir[0] = '\0';
+	if (slash == NULL || slash == file || (size_t)(slash - file) >= len)
+		return 1;
+	memcpy(dir, file, (size_t)(slash - file));
+	dir[slash - file] = '\0';
+	return stat(dir, &st) == 0;
+}
+
 static void keyscan_cmd(const char *host, unsigned port, char *buf, size_t len)
 {
 	if (port != 0 && port != 22)
@@ -272,7 +286,7 @@ static int check_host_key(struct ssh_conn *c, const struct ssh_args *a, const ch
 	enum ssh_keytype type;
 	const unsigned char *blob;
 	size_t len;
-	char fp[64], name[300], scan[400];
+	char fp[64], name[300], scan[400], dir[PATH_MAX], mk[PATH_MAX + 32] = "";
 	int r;
 
 	sshc_hasher(c, &hasher);
@@ -314,6 +328,9 @@ static int check_host_key(struct ssh_conn *c, const struct ssh_args *a, const ch
 		break;
 	}
 	if (a->strict == SSH_STRICT_ACCEPT_NEW && user_file[0] != '\0') {
+		/* a new account has no ~/.ssh: create it, as OpenSSH does */
+		if (!parent_exists(user_file, dir, sizeof(dir)) && dir[0] != '\0')
+			(void)mkdir(dir, 0700);
 		if ((r = kh_append(user_file, host, port, type, blob, len)) != KH_OK) {
 			msg_error("cannot add the host key of %s to %s: %s", name, user_file,
 				  strerror(errno));
@@ -323,11 +340,14 @@ static int check_host_key(struct ssh_conn *c, const struct ssh_args *a, const ch
 			 ssh_keytype_label(type), fp, user_file);
 		return 0;
 	}
+	/* ">> ~/.ssh/known_hosts" fails where there is no ~/.ssh yet */
+	if (user_file[0] != '\0' && !parent_exists(user_file, dir, sizeof(dir)) && dir[0] != '\0')
+		snprintf(mk, sizeof(mk), "mkdir -p -m 700 %s && ", dir);
 	msg_error("the host key of %s is not known (%s %s); not connecting: compare the "
 		  "fingerprint with the one your Bitbucket administrator publishes, then "
-		  "trust it with: %s >> %s (or connect once with "
+		  "trust it with: %s%s >> %s (or connect once with "
 		  "-o StrictHostKeyChecking=accept-new)",
-		  name, ssh_keytype_label(type), fp, scan,
+		  name, ssh_keytype_label(type), fp, mk, scan,
 		  user_file[0] ? user_file : "~/.ssh/known_hosts");
 	return EXIT_LOCAL;
 }
@@ -773,7 +793,11 @@ static int connect_with_key(struct run *run, unsigned port)
 	o.port = port;
 	o.family = run->args->family;
 	o.timeout_ms = (run->args->connect_timeout > 0 ? run->args->connect_timeout : 30) * 1000;
-	if (run->kh_host == NULL) {
+	if (run->kh_host == NULL && target_is_cloud_alt_ssh(run->args->host)) {
+		/* Cloud's SSH on 443 has bitbucket.org's host keys */
+		run->kh_host = CLOUD_HOST;
+		run->kh_port = 0;
+	} else if (run->kh_host == NULL) {
 		run->kh_host = run->args->host;
 		run->kh_port = port;
 	}
@@ -1039,16 +1063,17 @@ static int dispatch(struct run *run, int argc, char **argv)
 	a = run->args;
 	long long t = timing_start();
 
-	if (strcasecmp(a->host, CLOUD_HOST) == 0 || config_may_mention_bitbucket())
+	if (target_ssh_product(a->host, a->port, NULL) == PRODUCT_CLOUD ||
+	    config_may_mention_bitbucket())
 		(void)config_load(&run->cfg);	/* without git config: no Data Center hosts */
 	timing_end("config", t);
-	if (rc != SSHCFG_OK && target_product(a->host, a->port, &run->cfg.dc) != PRODUCT_NONE) {
+	if (rc != SSHCFG_OK && target_ssh_product(a->host, a->port, &run->cfg.dc) != PRODUCT_NONE) {
 		msg_error("cannot read the ssh configuration for '%s': %s: %s; fix the file "
 			  "ssh names, or check with: ssh -G %s", a->host, sshcfg_strerror(rc),
 			  run->res.detail, a->host);
 		return EXIT_LOCAL;
 	}
-	if (target_product(a->host, a->port, &run->cfg.dc) == PRODUCT_NONE) {
+	if (target_ssh_product(a->host, a->port, &run->cfg.dc) == PRODUCT_NONE) {
 		/* OpenSSH itself: with the command line as given, alias and all */
 		config_free(&run->cfg);
 		return run_ssh(argc, argv, given);

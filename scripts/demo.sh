@@ -16,6 +16,15 @@ step () { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run () { printf '$ %s\n' "$*"; "$@"; }
 fail () { echo "demo: $*" >&2; script_done 1; }
 
+# The helper loads its modules from this tree only when root or the user
+# running it owns it: a clone made by a user, then `sudo make demo`, would
+# fail at the first command with a refusal that speaks of `make install`.
+tree=$(cd "$TEST_DIRECTORY/.." && pwd -P)
+owner=$(stat -c %u "$tree")
+if [ "$owner" != 0 ] && [ "$owner" != "$(id -u)" ]; then
+	fail "this tree ($tree) belongs to uid $owner, but the demo runs as uid $(id -u): the helper loads its modules only from a tree of root or its own user; run 'chown -R $(id -un): $tree' (or clone as $(id -un)), then make demo again"
+fi
+
 step "a private keyring and a local Bitbucket Data Center stand-in"
 start_keyring || fail "cannot start the keyring"
 start_httpd || fail "cannot start the HTTP server"

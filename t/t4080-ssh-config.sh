@@ -168,4 +168,37 @@ test_expect_success 'a broken ssh_config for a Bitbucket host: one line with ssh
 	test_grep "^git-bitbucket-ssh: cannot read the ssh configuration for .127.0.0.1.: ssh -G failed: $HOME/.ssh/config: line [0-9]*: Bad configuration option: bogusoption; fix the file ssh names, or check with: ssh -G 127.0.0.1$" err
 '
 
+test_expect_success 'a new account with no ~/.ssh: the hint creates it first; accept-new creates it (0700)' '
+	mkdir "$TRASH/newhome" &&
+	test_must_fail env HOME="$TRASH/newhome" GIT_CONFIG_GLOBAL="$HOME/.gitconfig" \
+		git ls-remote "$SSHD_URL/acme/widget.git" 2>err &&
+	test_grep "^git-bitbucket-ssh: the host key of \[127.0.0.1\]:$SSHD_PORT is not known (ED25519 $(cat host.fp)); not connecting: compare the fingerprint with the one your Bitbucket administrator publishes, then trust it with: mkdir -p -m 700 $TRASH/newhome/.ssh && ssh-keyscan -p $SSHD_PORT 127.0.0.1 >> $TRASH/newhome/.ssh/known_hosts (or connect once with -o StrictHostKeyChecking=accept-new)$" err &&
+	! test -e "$TRASH/newhome/.ssh" &&
+	env HOME="$TRASH/newhome" GIT_CONFIG_GLOBAL="$HOME/.gitconfig" \
+		GIT_SSH_COMMAND="git-bitbucket-ssh -o StrictHostKeyChecking=accept-new" \
+		git ls-remote "$SSHD_URL/acme/widget.git" >out 2>err &&
+	test_grep refs/heads/main out &&
+	test_grep "^git-bitbucket-ssh: warning: permanently added \[127.0.0.1\]:$SSHD_PORT " err &&
+	test "$(stat -c %a "$TRASH/newhome/.ssh")" = 700 &&
+	test_grep "^\[127.0.0.1\]:$SSHD_PORT ssh-ed25519 " "$TRASH/newhome/.ssh/known_hosts"
+'
+
+test_expect_success 'doctor follows an ssh_config alias to the real name: every check passes' '
+	git clone -q bb-work:acme/widget.git dw &&
+	(cd dw && git-credential-bitbucket doctor >../out 2>../err) &&
+	test_grep -x "doctor: bb-work:acme/widget.git (remote origin)" out &&
+	test_grep -x "✔ ssh config: bb-work is 127.0.0.1 port $SSHD_PORT (ssh -G bb-work); checking ssh://git@127.0.0.1:$SSHD_PORT/acme/widget.git" out &&
+	test_grep -x "✔ URL: bb-work:acme/widget.git (Bitbucket Data Center, a repository)" out &&
+	test_grep "^✔ key: '"'"'acme-key'"'"' (ssh-ed25519) for 127.0.0.1:$SSHD_PORT/acme, " out &&
+	test_grep -x "✔ host key: \[127.0.0.1\]:$SSHD_PORT is known" out &&
+	test_grep "^✔ live check: git ls-remote bb-work:acme/widget.git answered in " out &&
+	! grep "^✘" out
+'
+
+test_expect_success 'doctor: an alias that leads elsewhere is not Bitbucket' '
+	test_must_fail_code 1 git-credential-bitbucket doctor elsewhere:acme/widget.git >out 2>err &&
+	! grep "ssh config:" out &&
+	test_grep "^✘ URL: elsewhere is neither bitbucket.org nor a declared Bitbucket Data Center host" out
+'
+
 test_done

@@ -120,4 +120,74 @@ test_expect_success 'ProxyJump through a second sshd: clone and push' '
 		"$(git --git-dir="$SSHD_ROOT/repos/acme/widget.git" rev-parse main)"
 '
 
+# altssh.bitbucket.org: Bitbucket Cloud's SSH on port 443.  The loopback
+# sshd stands in for it through a ProxyCommand that logs %h %p and relays
+# to the sshd, so the wrapper's choices (Cloud's scope and keys,
+# bitbucket.org's host keys) are seen without the network.
+test_expect_success 'setup: a key for git@bitbucket.org:acme/, altssh blocks in ~/.ssh/config' '
+	git-credential-bitbucket key generate --type ed25519 --scope git@bitbucket.org:acme/ cloud-key &&
+	git-credential-bitbucket key public cloud-key >cloud-key.pub &&
+	sshd_authorize cloud-key.pub &&
+	ssh-keygen -lf cloud-key.pub | cut -d" " -f2 >cloud-key.fp &&
+	ssh-keygen -lf "$SSHD_ROOT/ssh_host_ed25519_key.pub" | cut -d" " -f2 >host.fp &&
+	relay="sh -c '\''echo %h %p >>$TRASH/alt.log; exec python3 $PWD/relay.py 127.0.0.1 $SSHD_PORT'\''" &&
+	printf "bb-loop %s\n" "$(cut -d" " -f1,2 "$SSHD_ROOT/ssh_host_ed25519_key.pub")" >"$TRASH/kh-loop" &&
+	cat >>"$HOME/.ssh/config" <<-EOF_CONFIG
+	Host altssh.bitbucket.org
+		ProxyCommand $relay
+	Host bb-443
+		HostName altssh.bitbucket.org
+		Port 443
+		HostKeyAlias bb-loop
+		UserKnownHostsFile $TRASH/kh-loop
+		ProxyCommand $relay
+	Host bitbucket.org
+		HostName altssh.bitbucket.org
+		Port 443
+		ProxyCommand $relay
+	EOF_CONFIG
+'
+
+test_expect_success 'altssh.bitbucket.org:443 is Bitbucket Cloud: checked against bitbucket.org'"'"'s host keys' '
+	: >"$TRASH/alt.log" &&
+	test_must_fail git ls-remote ssh://git@altssh.bitbucket.org:443/acme/widget.git 2>err &&
+	echo "altssh.bitbucket.org 443" >expect &&
+	test_cmp expect "$TRASH/alt.log" &&
+	test_grep "^git-bitbucket-ssh: The ED25519 host key sent by bitbucket.org has fingerprint $(cat host.fp)\.$" err &&
+	test_grep "^git-bitbucket-ssh: A different ED25519 key for bitbucket.org is in the built-in bitbucket.org keys, line 2\.$" err &&
+	test_grep "^git-bitbucket-ssh: Host key verification failed: not connecting\.$" err &&
+	! grep -i "altssh" err &&
+	! grep "Accepted publickey for git .*$(cat cloud-key.fp)" "$SSHD_LOG"
+'
+
+test_expect_success 'the Host bitbucket.org / HostName altssh.bitbucket.org / Port 443 block: Cloud, not OpenSSH' '
+	: >"$TRASH/alt.log" &&
+	test_must_fail git ls-remote git@bitbucket.org:acme/widget.git 2>err &&
+	echo "altssh.bitbucket.org 443" >expect &&
+	test_cmp expect "$TRASH/alt.log" &&
+	test_grep "^git-bitbucket-ssh: The ED25519 host key sent by bitbucket.org has fingerprint $(cat host.fp)\.$" err &&
+	test_grep "^git-bitbucket-ssh: That key is the one Atlassian publishes for bitbucket.org: do not connect" err
+'
+
+test_expect_success 'altssh with a HostKeyAlias the loopback key is known under: the key of git@bitbucket.org:acme/, clone and push' '
+	: >"$TRASH/alt.log" &&
+	git clone -q bb-443:acme/widget.git alt 2>err &&
+	test_must_be_empty err &&
+	test_grep "Accepted publickey for git .*$(cat cloud-key.fp)" "$SSHD_LOG" &&
+	echo alt >alt/alt && git -C alt add alt && git -C alt commit -q -m alt &&
+	git -C alt push -q origin main &&
+	test "$(git -C alt rev-parse HEAD)" = \
+		"$(git --git-dir="$SSHD_ROOT/repos/acme/widget.git" rev-parse main)" &&
+	echo "altssh.bitbucket.org 443" >expect && echo "altssh.bitbucket.org 443" >>expect &&
+	test_cmp expect "$TRASH/alt.log"
+'
+
+test_expect_success 'doctor: an altssh URL is Bitbucket Cloud, its host key bitbucket.org'"'"'s' '
+	test_must_fail_code 1 git-credential-bitbucket doctor ssh://git@altssh.bitbucket.org:443/acme/widget.git >out 2>err &&
+	test_grep -x "✔ URL: ssh://git@altssh.bitbucket.org:443/acme/widget.git (Bitbucket Cloud, a repository)" out &&
+	test_grep "^✔ key: '"'"'cloud-key'"'"' (ssh-ed25519) for bitbucket.org/acme, " out &&
+	test_grep -x "✔ host key: bitbucket.org'"'"'s keys are built in" out &&
+	test_grep -x "✘ live check: host key: CHANGED, not connecting: The ED25519 host key sent by bitbucket.org has fingerprint $(cat host.fp). That key is the one Atlassian publishes for bitbucket.org: do not connect; check https://bitbucket.org/site/ssh and your network." out
+'
+
 test_done

@@ -170,6 +170,10 @@ test_expect_success 'an unknown host key' '
 	doctor_fails "✘ host key: [127.0.0.1]:$SSHD_PORT is not in ~/.ssh/known_hosts; compare its fingerprint with the one your Bitbucket administrator publishes, then add it: ssh-keyscan -p $SSHD_PORT 127.0.0.1 >> ~/.ssh/known_hosts" \
 		"$ssh_url" &&
 	test_grep "^✘ live check: host key: the host key of \[127.0.0.1\]:$SSHD_PORT is not known" out &&
+	mv "$HOME/.ssh" "$HOME/.ssh.away" &&
+	doctor_fails "✘ host key: [127.0.0.1]:$SSHD_PORT is not in ~/.ssh/known_hosts; compare its fingerprint with the one your Bitbucket administrator publishes, then add it: mkdir -p -m 700 ~/.ssh && ssh-keyscan -p $SSHD_PORT 127.0.0.1 >> ~/.ssh/known_hosts" \
+		"$ssh_url" &&
+	mv "$HOME/.ssh.away" "$HOME/.ssh" &&
 	mv "$HOME/.ssh/known_hosts.away" "$HOME/.ssh/known_hosts"
 '
 
@@ -207,6 +211,39 @@ test_expect_success 'a repository that is not found, over SSH and over HTTPS' '
 		"$SSHD_URL/proj/missing.git" &&
 	(cd https-repo && doctor_fails "✘ live check: repository not found: check the workspace or project and the repository name in $HTTPD_URL/scm/proj/missing.git, and that the account (or the key'\''s scope) can see it; an HTTPS URL where SSH was meant says this too" \
 		"$HTTPD_URL/scm/proj/missing.git")
+'
+
+test_expect_success 'a Data Center SSH URL on a web port: offline, the 7999 fix' '
+	doctor_fails "✘ URL: port 443 in ssh://git@127.0.0.1:443/proj/repo.git is a web port (Bitbucket Data Center'\''s HTTP or HTTPS), not SSH, which Data Center serves on port 7999 unless its administrator changed it; use ssh://git@127.0.0.1:7999/proj/repo.git" \
+		"ssh://git@127.0.0.1:443/proj/repo.git" &&
+	(cd ssh-repo && git remote set-url origin "ssh://git@127.0.0.1:7990/proj/repo.git" &&
+	 doctor_fails "✘ URL: port 7990 in ssh://git@127.0.0.1:7990/proj/repo.git is a web port (Bitbucket Data Center'\''s HTTP or HTTPS), not SSH, which Data Center serves on port 7999 unless its administrator changed it; git remote set-url origin ssh://git@127.0.0.1:7999/proj/repo.git" &&
+	 git remote set-url origin "$ssh_url")
+'
+
+test_expect_success 'a Data Center SSH URL on another port than its key'"'"'s: offline, the key'"'"'s port' '
+	doctor_fails "✘ URL: port 22 in ssh://git@127.0.0.1:22/proj/repo.git, but key '\''good'\'' for this scope was made for port $SSHD_PORT; use ssh://git@127.0.0.1:$SSHD_PORT/proj/repo.git (or, if the server really listens on 22, store the key for that port: '\''git credential-bitbucket key generate --scope ssh://git@127.0.0.1:22/proj/repo.git NAME'\'')" \
+		"ssh://git@127.0.0.1:22/proj/repo.git"
+'
+
+test_expect_success 'a Data Center SSH port where nothing listens: the live check names 7999' '
+	closed=$(python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])") &&
+	"$prog" key generate --scope "ssh://git@127.0.0.1:$closed/closed/" closedkey >/dev/null &&
+	test_must_fail_code 1 "$prog" doctor "ssh://git@127.0.0.1:$closed/closed/repo.git" >out 2>err &&
+	test_grep "^✔ URL: ssh://git@127.0.0.1:$closed/closed/repo.git (Bitbucket Data Center, a repository)$" out &&
+	test_grep -E "^✘ live check: cannot connect to 127.0.0.1 port $closed: .*; Bitbucket Data Center serves SSH on port 7999 unless its administrator changed it: use ssh://git@127.0.0.1:7999/closed/repo.git$" out
+'
+
+test_expect_success 'a host name that does not resolve: the live check says so' '
+	git config --global --add bitbucket.dataCenterHost bb.invalid &&
+	test_must_fail_code 1 "$prog" doctor "https://bb.invalid/scm/proj/repo.git" >out 2>err &&
+	test_grep -x "✘ live check: cannot find the server: fatal: unable to access '"'"'https://bb.invalid/scm/proj/repo.git/'"'"': Could not resolve host: bb.invalid; check the host name in the URL, the network and DNS (and http.proxy or ProxyJump if you need a proxy)" out &&
+	git config --global --unset bitbucket.dataCenterHost bb.invalid
+'
+
+test_expect_success 'bitbucket.org over SSH on a port other than 22: offline, the two URLs to use' '
+	doctor_fails "✘ URL: port 443 in ssh://git@bitbucket.org:443/acme/widget.git, but bitbucket.org serves SSH on port 22 only (on port 443 it is altssh.bitbucket.org); use git@bitbucket.org:acme/widget.git, or where port 22 is blocked: use ssh://git@altssh.bitbucket.org:443/acme/widget.git" \
+		"ssh://git@bitbucket.org:443/acme/widget.git"
 '
 
 test_expect_success 'outside a repository without a URL: usage error' '

@@ -180,6 +180,38 @@ enum product target_product(const char *host, unsigned port,
 	return PRODUCT_NONE;
 }
 
+int target_is_cloud_alt_ssh(const char *host)
+{
+	size_t n;
+
+	if (host == NULL)
+		return 0;
+	n = strlen(host);
+	if (n > 1 && host[n - 1] == '.')	/* the root label */
+		n--;
+	return n == strlen(CLOUD_ALT_SSH_HOST) &&
+	       strncasecmp(host, CLOUD_ALT_SSH_HOST, n) == 0;
+}
+
+enum product target_ssh_product(const char *host, unsigned port,
+				const struct dc_hosts *dc)
+{
+	return target_is_cloud_alt_ssh(host) ? PRODUCT_CLOUD :
+	       target_product(host, port, dc);
+}
+
+/*
+ * Over SSH, altssh.bitbucket.org on any port is bitbucket.org: the scope
+ * (and so the keys) of the same repository on Cloud's usual port.
+ */
+static void cloud_alt_ssh(struct target *out)
+{
+	if (strcmp(out->protocol, "ssh") == 0 && target_is_cloud_alt_ssh(out->host)) {
+		memcpy(out->host, CLOUD_HOST, sizeof(CLOUD_HOST));
+		out->port = 0;
+	}
+}
+
 #define MAX_PARTS 64	/* more than any shape needs; a longer path fits none */
 #define MAX_PATH 4096	/* a URL's limit (target_from_url) */
 
@@ -392,6 +424,7 @@ int target_from_parts(const char *protocol, const char *hostport,
 		return r;
 	if ((r = split_hostport(hostport, strlen(hostport), out)) != 0)
 		return r;
+	cloud_alt_ssh(out);
 	out->product = target_product(out->host, out->port, dc);
 	if (out->product == PRODUCT_NONE)
 		return TARGET_OK;
@@ -481,6 +514,7 @@ static int from_url(const char *url, const char *bare,
 		return TARGET_ERR_NO_HOST;
 	if ((r = split_hostport(auth, hl, out)) != 0)
 		return r;
+	cloud_alt_ssh(out);
 	path = scp ? slash + 1 : slash;
 	out->product = target_product(out->host, out->port, dc);
 	if (out->product == PRODUCT_NONE)

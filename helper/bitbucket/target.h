@@ -10,6 +10,13 @@
 #define GCB_TARGET_H
 
 #define CLOUD_HOST "bitbucket.org"
+/*
+ * Bitbucket Cloud's SSH service on port 443 (for networks that block 22):
+ * the same service as bitbucket.org, with bitbucket.org's host keys, so
+ * over SSH it is bitbucket.org (scopes, keys, host keys); over HTTPS it is
+ * nothing of ours.
+ */
+#define CLOUD_ALT_SSH_HOST "altssh.bitbucket.org"
 
 enum product { PRODUCT_NONE = 0, PRODUCT_CLOUD, PRODUCT_DATACENTER };
 enum level { LEVEL_HOST = 0, LEVEL_ACCOUNT, LEVEL_REPO };
@@ -99,6 +106,13 @@ int target_from_parts(const char *protocol, const char *hostport,
 /* Which product a bare host (lowercase or not) is: NONE if not ours. */
 enum product target_product(const char *host, unsigned port,
 			    const struct dc_hosts *dc);
+
+/* The same for a host reached over SSH: altssh.bitbucket.org is Cloud too. */
+enum product target_ssh_product(const char *host, unsigned port,
+				const struct dc_hosts *dc);
+
+/* 1 when host (any case, without a port) is altssh.bitbucket.org. */
+int target_is_cloud_alt_ssh(const char *host);
 
 /*
  * The one line that refuses a URL of t's product and protocol that fits no

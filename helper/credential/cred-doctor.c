@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -339,7 +340,27 @@ int cred_live_check(const char *url, char *buf, size_t len)
 		snprintf(buf, len, "live check: cannot run git; install git and run doctor again");
 		return 0;
 	}
-	if (ssh && wrapper_line(out, line, sizeof(line))) {
+	if (ssh && strstr(out, "REMOTE HOST IDENTIFICATION HAS CHANGED") != NULL) {
+		/* the wrapper's block: the key it saw, and what to do */
+		char sent[512] = "", advice[512] = "";
+		static const char pfx[] = "git-bitbucket-ssh: ";
+		const char *p;
+
+		if (line_with(out, "host key sent by", line, sizeof(line))) {
+			p = strstr(line, pfx) ? strstr(line, pfx) + sizeof(pfx) - 1 : line;
+			if (snprintf(sent, sizeof(sent), "%s", p) >= (int)sizeof(sent))
+				sent[sizeof(sent) - 1] = '\0';
+		}
+		if (line_with(out, "That key is the one Atlassian publishes", line, sizeof(line)) ||
+		    line_with(out, "Ask the Bitbucket administrator", line, sizeof(line))) {
+			p = strstr(line, pfx) ? strstr(line, pfx) + sizeof(pfx) - 1 : line;
+			if (snprintf(advice, sizeof(advice), "%s", p) >= (int)sizeof(advice))
+				advice[sizeof(advice) - 1] = '\0';
+		}
+		if (snprintf(why, sizeof(why), "host key: CHANGED, not connecting: %s %s",
+			     sent, advice) >= (int)sizeof(why))
+			why[sizeof(why) - 1] = '\0';
+	} else if (ssh && wrapper_line(out, line, sizeof(line))) {
 		if (strstr(line, "refused the key") || strstr(line, "refused the RSA key"))
 			snprintf(why, sizeof(why), "Permission denied (publickey): %s", line);
 		else if (strstr(line, "host key"))
@@ -380,6 +401,12 @@ int cred_live_check(const char *url, char *buf, size_t len)
 			 "or was revoked, or the username is wrong (Cloud: your Bitbucket "
 			 "username, not your e-mail); store a new one with "
 			 "'git credential-bitbucket login --username NAME %s'", url);
+	} else if (line_with(out, "Could not resolve host", line, sizeof(line)) ||
+		   line_with(out, "Could not resolve hostname", line, sizeof(line))) {
+		if (snprintf(why, sizeof(why), "cannot find the server: %s; check the host name "
+			     "in the URL, the network and DNS (and http.proxy or ProxyJump if you "
+			     "need a proxy)", line) >= (int)sizeof(why))
+			why[sizeof(why) - 1] = '\0';
 	} else if (line_with(out, "fatal: ", line, sizeof(line)) ||
 		   line_with(out, "error: ", line, sizeof(line))) {
 		snprintf(why, sizeof(why), "%s", line);
@@ -433,6 +460,85 @@ int cred_login_check(const struct target *t, const char *url)
 	extra_env = NULL;
 	printf("%s %s\n", ok ? "\u2714" : "\u2718", line);
 	return ok ? 0 : EXIT_REFUSED;
+}
+
+/* ---- an ssh_config alias ---- */
+
+/*
+ * The path part of an SSH URL ("host:path" or "ssh://[user@]host[:port]/path"),
+ * without a leading '/'.
+ */
+static const char *ssh_url_path(const char *url)
+{
+	const char *p;
+
+	if (strncmp(url, "ssh://", 6) == 0) {
+		p = strchr(url + 6, '/');
+		return p ? p + 1 : "";
+	}
+	p = strchr(url, ':');
+	if (p == NULL)
+		return "";
+	p++;
+	return *p == '/' ? p + 1 : p;
+}
+
+/*
+ * An SSH URL whose host is not Bitbucket may be an alias in the user's
+ * ssh_config (Host bitbucket-work / HostName bitbucket.org): ask OpenSSH
+ * (`ssh -G`, with the files git-bitbucket-ssh gives it: $HOME/.ssh/config
+ * with -F when $HOME is not the passwd entry's home) where it leads, and
+ * when that is Bitbucket, put the URL for the real name in real.  1 then,
+ * with the resolved host (and port) in name.
+ */
+static int resolve_ssh_alias(const char *url, const struct target *t, const struct dc_hosts *dc,
+			     char *real, size_t len, char *name, size_t nlen)
+{
+	char cfg[PATH_MAX], home_real[PATH_MAX], pw_real[PATH_MAX], port[16], out[65536];
+	char host[256] = "";
+	unsigned p = 22;
+	const char *home = getenv("HOME");
+	struct passwd *pw = getpwuid(getuid());
+	char *argv[9];
+	int n = 0;
+
+	argv[n++] = "ssh";
+	argv[n++] = "-G";
+	if (home != NULL && pw != NULL && pw->pw_dir != NULL &&
+	    (realpath(home, home_real) == NULL || realpath(pw->pw_dir, pw_real) == NULL ||
+	     strcmp(home_real, pw_real) != 0)) {
+		snprintf(cfg, sizeof(cfg), "%s/.ssh/config", home);
+		argv[n++] = "-F";
+		argv[n++] = access(cfg, F_OK) == 0 ? cfg : "/etc/ssh/ssh_config";
+	}
+	if (t->port) {
+		snprintf(port, sizeof(port), "%u", t->port);
+		argv[n++] = "-p";
+		argv[n++] = port;
+	}
+	argv[n++] = "--";
+	argv[n++] = (char *)t->host;
+	argv[n] = NULL;
+	if (cred_run(argv, 10, out, sizeof(out)) != 0)
+		return 0;
+	for (char *l = out; *l; l += strcspn(l, "\n"), l += *l == '\n') {
+		size_t ll = strcspn(l, "\n");
+
+		if (ll > 9 && strncmp(l, "hostname ", 9) == 0 && ll - 9 < sizeof(host))
+			snprintf(host, sizeof(host), "%.*s", (int)(ll - 9), l + 9);
+		else if (ll > 5 && strncmp(l, "port ", 5) == 0)
+			p = (unsigned)strtoul(l + 5, NULL, 10);
+	}
+	if (host[0] == '\0' || p == 0 || p > 65535 ||
+	    target_ssh_product(host, p, dc) == PRODUCT_NONE)
+		return 0;
+	if (p == 22)
+		snprintf(name, nlen, "%s", host);
+	else
+		snprintf(name, nlen, "%s port %u", host, p);
+	if (p == 22)
+		return snprintf(real, len, "ssh://git@%s/%s", host, ssh_url_path(url)) < (int)len;
+	return snprintf(real, len, "ssh://git@%s:%u/%s", host, p, ssh_url_path(url)) < (int)len;
 }
 
 /* ---- the report ---- */
@@ -911,9 +1017,12 @@ static void check_host_key(struct report *rp, const struct target *t)
 		snprintf(scan, sizeof(scan), "ssh-keyscan -p %u %s", t->port, t->host);
 	else
 		snprintf(scan, sizeof(scan), "ssh-keyscan %s", t->host);
+	/* a new account has no ~/.ssh, and >> into it would fail */
+	snprintf(file, sizeof(file), "%s/.ssh", home ? home : "");
 	check(rp, "host-key", 0, "host key: %s is not in ~/.ssh/known_hosts; compare its "
 	      "fingerprint with the one your Bitbucket administrator publishes, then add it: "
-	      "%s >> ~/.ssh/known_hosts", name, scan);
+	      "%s%s >> ~/.ssh/known_hosts", name, access(file, F_OK) == 0 ? "" :
+	      "mkdir -p -m 700 ~/.ssh && ", scan);
 }
 
 /* ---- the URL ---- */
@@ -966,6 +1075,59 @@ static void ssh_url_for(const struct target *t, unsigned port, char *buf, size_t
 			 t->scope, t->level == LEVEL_REPO ? ".git" : "");
 }
 
+/* Ports where Bitbucket Data Center (or the proxy in front of it) serves the web. */
+static int web_port(unsigned port)
+{
+	return port == 80 || port == 443 || port == 7990 || port == 8080 || port == 8443;
+}
+
+/*
+ * A Data Center SSH URL with a port other than 7999: wrong for certain
+ * when it is a web port, or when the keys stored for this scope are all
+ * for another port (the one `key generate --scope` was given).  Prints
+ * the ✘ line and answers 1; 0 when nothing offline says it is wrong (the
+ * live check then tells: a refused connection names port 7999).
+ */
+static int dc_ssh_port_wrong(struct report *rp, const char *url, const char *remote,
+			     const struct target *t, const struct ks_item *items, size_t n)
+{
+	char fixed[1200], fix[1300];
+	const char *kname = NULL;
+	unsigned kport = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ks_item *it = &items[i];
+		unsigned p = it->port ? it->port : 22;
+
+		if (!is_key(it) || !covers(it, t))
+			continue;
+		if (p == t->port)
+			return 0;	/* a key for this very port: the admin's choice */
+		if (kname == NULL) {
+			kname = it->name;
+			kport = p;
+		}
+	}
+	if (web_port(t->port)) {
+		ssh_url_for(t, 7999, fixed, sizeof(fixed));
+		set_url_fix(remote, fixed, fix, sizeof(fix));
+		check(rp, "url", 0, "URL: port %u in %s is a web port (Bitbucket Data Center's "
+		      "HTTP or HTTPS), not SSH, which Data Center serves on port 7999 unless its "
+		      "administrator changed it; %s", t->port, url, fix);
+		return 1;
+	}
+	if (kname != NULL) {
+		ssh_url_for(t, kport, fixed, sizeof(fixed));
+		set_url_fix(remote, fixed, fix, sizeof(fix));
+		check(rp, "url", 0, "URL: port %u in %s, but key '%s' for this scope was made "
+		      "for port %u; %s (or, if the server really listens on %u, store the key "
+		      "for that port: 'git credential-bitbucket key generate --scope %s NAME')",
+		      t->port, url, kname, kport, fix, t->port, url);
+		return 1;
+	}
+	return 0;
+}
+
 /* 1 when the URL's shape is right. */
 static int check_url(struct report *rp, const char *url, const char *remote,
 		     const struct target *t, const struct ks_item *items, size_t n)
@@ -992,6 +1154,23 @@ static int check_url(struct report *rp, const char *url, const char *remote,
 			      "SSH on port 7999 unless its administrator changed it; %s", url, fix);
 			return 0;
 		}
+		if (t->product == PRODUCT_CLOUD && t->port != 0 && t->port != 22) {
+			/* altssh.bitbucket.org's port is gone from t: this is bitbucket.org's */
+			char tail[800], alt[1200], altfix[1300];
+
+			snprintf(tail, sizeof(tail), "%s%s", t->scope, t->level == LEVEL_REPO ? ".git" : "");
+			snprintf(fixed, sizeof(fixed), "git@%s:%s", CLOUD_HOST, tail);
+			snprintf(alt, sizeof(alt), "ssh://git@%s:443/%s", CLOUD_ALT_SSH_HOST, tail);
+			set_url_fix(remote, fixed, fix, sizeof(fix));
+			set_url_fix(remote, alt, altfix, sizeof(altfix));
+			check(rp, "url", 0, "URL: port %u in %s, but bitbucket.org serves SSH on port "
+			      "22 only (on port 443 it is %s); %s, or where port 22 is blocked: %s",
+			      t->port, url, CLOUD_ALT_SSH_HOST, fix, altfix);
+			return 0;
+		}
+		if (t->product == PRODUCT_DATACENTER && t->port != 7999 && dc_ssh_port_wrong(
+			    rp, url, remote, t, items, n))
+			return 0;
 	} else {
 		const char *path = strstr(url, "://") + 3;
 		int tokens = 0, keys = 0;
@@ -1131,7 +1310,9 @@ int cmd_doctor(struct gcb_call *call)
 	struct sbuf head = SBUF_INIT;
 	char url[4096], lib[64], line[2048];
 	size_t n = 0;
-	int n_ops, r, ssh, url_ok;
+	int n_ops, r, ssh, url_ok, live_ok, alias = 0;
+	char real[4200], name[300];
+	struct target rt;
 
 	if ((r = cred_args_parse(call->verb->spec, call->argc, call->argv, vals, ops,
 				 &n_ops)) != 0)
@@ -1156,7 +1337,17 @@ int cmd_doctor(struct gcb_call *call)
 		printf("doctor: %s (remote %s)\n", url, remote);
 	else if (!rp.json)
 		printf("doctor: %s\n", url);
+	if (ssh && t.product == PRODUCT_NONE &&
+	    resolve_ssh_alias(url, &t, &cred_config(call)->dc, real, sizeof(real), name,
+			      sizeof(name)) &&
+	    target_from_url(real, &cred_config(call)->dc, &rt) == TARGET_OK)
+		alias = 1;
 	check_programs(&rp, ssh, lib, sizeof(lib));
+	if (alias) {
+		check(&rp, "ssh-config", 1, "ssh config: %s is %s (ssh -G %s); checking %s",
+		      t.host, name, t.host, real);
+		t = rt;
+	}
 	if (check_keyring(&rp, &ks))
 		items = host_items(ks, &t, &n);
 	if (t.product == PRODUCT_NONE) {
@@ -1181,7 +1372,19 @@ int cmd_doctor(struct gcb_call *call)
 	if (ssh && t.product != PRODUCT_NONE)
 		check_host_key(&rp, &t);
 	(void)url_ok;
-	check(&rp, "live", cred_live_check(url, line, sizeof(line)), "%s", line);
+	live_ok = cred_live_check(url, line, sizeof(line));
+	if (!live_ok && ssh && t.product == PRODUCT_DATACENTER && t.port != 7999 &&
+	    strstr(line, "cannot connect to ") != NULL) {
+		char fixed[1200], fix[1300];
+
+		/* nothing answers SSH there: Data Center's own port is the likely fix */
+		ssh_url_for(&t, 7999, fixed, sizeof(fixed));
+		set_url_fix(remote, fixed, fix, sizeof(fix));
+		check(&rp, "live", 0, "%s; Bitbucket Data Center serves SSH on port 7999 unless "
+		      "its administrator changed it: %s", line, fix);
+	} else {
+		check(&rp, "live", live_ok, "%s", line);
+	}
 	if (rp.json) {
 		/* {"url": ..., "remote": ..., "ok": ..., "checks": [...]} */
 		if (sbuf_addstr(&head, "{\"url\": ") != 0 || json_escape(&head, url) != 0 ||

@@ -626,6 +626,35 @@ static void test_shape_hints(void)
 	}
 }
 
+/* altssh.bitbucket.org (Cloud's SSH on port 443) is bitbucket.org over SSH only */
+static void test_alt_ssh(void)
+{
+	struct target t;
+	int r;
+
+	r = target_from_url("ssh://git@altssh.bitbucket.org:443/acme/widget.git", NULL, &t);
+	report(r == 0 && t.product == PRODUCT_CLOUD && !strcmp(t.host, "bitbucket.org") &&
+	       t.port == 0 && !strcmp(t.scope, "acme/widget") && t.level == LEVEL_REPO,
+	       "altssh: ssh://git@altssh.bitbucket.org:443/W/R.git is bitbucket.org's W/R");
+	r = target_from_ssh_url("git@ALTSSH.bitbucket.org.:acme/", NULL, &t);
+	report(r == 0 && t.product == PRODUCT_CLOUD && !strcmp(t.host, "bitbucket.org") &&
+	       !strcmp(t.scope, "acme") && t.level == LEVEL_ACCOUNT,
+	       "altssh: scp-like, any case, a root label: the account on bitbucket.org");
+	r = target_from_parts("ssh", "altssh.bitbucket.org:443", "acme/widget.git", NULL, &t);
+	report(r == 0 && t.product == PRODUCT_CLOUD && !strcmp(t.host, "bitbucket.org") &&
+	       t.port == 0 && !strcmp(t.scope, "acme/widget"),
+	       "altssh: what the wrapper builds from git's command is bitbucket.org's scope");
+	r = target_from_url("https://altssh.bitbucket.org/acme/widget.git", NULL, &t);
+	report(r == 0 && t.product == PRODUCT_NONE && !strcmp(t.host, "altssh.bitbucket.org"),
+	       "altssh: over HTTPS it is not ours (SSH only)");
+	report(target_ssh_product("altssh.bitbucket.org", 443, NULL) == PRODUCT_CLOUD &&
+	       target_ssh_product("AltSSH.Bitbucket.org.", 22, NULL) == PRODUCT_CLOUD &&
+	       target_product("altssh.bitbucket.org", 443, NULL) == PRODUCT_NONE &&
+	       target_ssh_product("xaltssh.bitbucket.org", 443, NULL) == PRODUCT_NONE &&
+	       target_ssh_product("altssh.bitbucket.org.evil", 443, NULL) == PRODUCT_NONE,
+	       "altssh: target_ssh_product names it Cloud, and nothing like it");
+}
+
 static void test_edges(void)
 {
 	struct target t;
@@ -695,6 +724,7 @@ static void test_edges(void)
 	test_declarations();
 	test_exact_edges();
 	test_shape_hints();
+	test_alt_ssh();
 
 	for (int e = -7; e <= -1; e++) {
 		const char *s = target_strerror(e);
