@@ -279,17 +279,28 @@ start_keyring_daemon () {
 	# --unlock reads the password from stdin up to EOF; it creates the
 	# "login" keyring (the default collection) with it, or unlocks it.
 	printf '%s' "$KEYRING_PASSWORD" >"$KEYRING_DIR/password"
-	gnome-keyring-daemon --foreground --unlock --components=secrets \
-		<"$KEYRING_DIR/password" >>"$KEYRING_DIR/gnome-keyring.log" 2>&1 &
-	KEYRING_DAEMON_PID=$!
-	echo "$KEYRING_DAEMON_PID" >"$KEYRING_DIR/gnome-keyring.pid"
+	# A daemon that dies while it starts (gnome-keyring-daemon aborted
+	# that way a few times in hundreds of runs on a loaded machine,
+	# failing a whole script) is started once more, and says so.
+	local try
+	for try in 1 2; do
+		gnome-keyring-daemon --foreground --unlock --components=secrets \
+			<"$KEYRING_DIR/password" >>"$KEYRING_DIR/gnome-keyring.log" 2>&1 &
+		KEYRING_DAEMON_PID=$!
+		echo "$KEYRING_DAEMON_PID" >"$KEYRING_DIR/gnome-keyring.pid"
 
-	for ((i = 0; i < 500; i++)); do
-		if keyring_name_owned && _keyring_default_ready; then
-			return 0
-		fi
-		test_pid_alive "$KEYRING_DAEMON_PID" || break
-		sleep 0.01
+		for ((i = 0; i < 500; i++)); do
+			if keyring_name_owned && _keyring_default_ready; then
+				return 0
+			fi
+			test_pid_alive "$KEYRING_DAEMON_PID" || break
+			sleep 0.01
+		done
+		test_pid_alive "$KEYRING_DAEMON_PID" && break
+		wait "$KEYRING_DAEMON_PID" 2>/dev/null
+		echo "# start_keyring_daemon: gnome-keyring-daemon exited with" \
+			"status $? while starting (try $try); log:" >&2
+		sed 's/^/#   /' "$KEYRING_DIR/gnome-keyring.log" >&2
 	done
 	echo "start_keyring_daemon: org.freedesktop.secrets not ready; log:" >&2
 	cat "$KEYRING_DIR/gnome-keyring.log" >&2
