@@ -99,13 +99,20 @@ test_expect_success '16 concurrent erases of that one token: all exit 0, it is g
 	test "$(keyring_count)" = 32
 '
 
-test_expect_secret_service 'get finds duplicates an older version left: returns the newest, deletes the rest' '
+# store_three_dora_tokens: three tokens of dora's in scope dups, made 300,
+# 100 and 200 seconds ago, written in that order straight to the store
+store_three_dora_tokens () {
+	local now age
 	now=$(date -u +%s) &&
 	for age in 300 100 200; do
 		fake_item "$(printf "password=ATATT3xFfGF0dup-$age\nusername=dora\nrepos=\n")" \
 			kind api-token protocol https host bitbucket.org port 0 scope dups username dora \
 			name "" repos "" read_only false created $((now - age)) last_used 0 warned 0 || return 1
-	done &&
+	done
+}
+
+test_expect_secret_service 'get finds duplicates an older version left: returns the newest, deletes the rest' '
+	store_three_dora_tokens &&
 	test "$(items dora dups)" = 3 &&
 	printf "protocol=https\nhost=bitbucket.org\npath=dups/repo.git\nusername=dora\n\n" |
 		"$prog" get >out 2>err &&
@@ -121,12 +128,7 @@ test_expect_secret_service 'get finds duplicates an older version left: returns 
 # the file store never holds two tokens of one class: a store replaces in
 # the same atomic write what it would duplicate
 test_expect_file_store 'no duplicates in the file store: three stores of one token leave one item, the last' '
-	now=$(date -u +%s) &&
-	for age in 300 100 200; do
-		fake_item "$(printf "password=ATATT3xFfGF0dup-$age\nusername=dora\nrepos=\n")" \
-			kind api-token protocol https host bitbucket.org port 0 scope dups username dora \
-			name "" repos "" read_only false created $((now - age)) last_used 0 warned 0 || return 1
-	done &&
+	store_three_dora_tokens &&
 	test "$(items dora dups)" = 1 &&
 	printf "protocol=https\nhost=bitbucket.org\npath=dups/repo.git\nusername=dora\n\n" |
 		"$prog" get >out 2>err &&

@@ -305,18 +305,25 @@ test_expect_success 'setup: an HTTP server with a repository; the SSH repository
 	export HURL SURL
 '
 
+# both.sh FILE MESSAGE: clone $HURL (over HTTP) into h-clone and $SURL
+# (over SSH) into s-clone, and push to each a commit adding FILE
+cat >"$TRASH/both.sh" <<\EOF
+set -e
+for pair in "h-clone $HURL" "s-clone $SURL"; do
+	set -- "$1" "$2" $pair
+	git clone -q "$4" "$3"
+	(cd "$3" && echo "$1" >"$1" && git add "$1" && git commit -qm "$2" &&
+		git push -q origin HEAD:main)
+done
+EOF
+
 test_expect_success 'over SSH, no desktop: login, clone and push over HTTPS and SSH; the passphrase asked once, on the terminal' '
 	"$prog" lock >/dev/null &&
 	cat >session.sh <<-\EOF &&
 	set -e
 	git credential-bitbucket login --stdin --username alice "${HURL%/repo.git}/" <&5
 	exec 5<&-
-	git clone -q "$HURL" h-clone
-	cd h-clone && echo person >person && git add person && git commit -qm "pushed by a person" &&
-	git push -q origin HEAD:main && cd ..
-	git clone -q "$SURL" s-clone
-	cd s-clone && echo person >person && git add person && git commit -qm "pushed by a person" &&
-	git push -q origin HEAD:main && cd ..
+	bash "$TRASH/both.sh" person "pushed by a person"
 	echo "session done"
 	EOF
 	printf "%s\n" "$PASS" | env -u GIT_TERMINAL_PROMPT \
@@ -343,12 +350,7 @@ test_expect_success 'CI, no terminal at all: locked fails at once with the unloc
 	exec 4<&-
 	git credential-bitbucket login --stdin --username alice "${HURL%/repo.git}/" <&5
 	exec 5<&-
-	git clone -q "$HURL" h-clone
-	cd h-clone && echo ci >ci && git add ci && git commit -qm "pushed by CI" &&
-	git push -q origin HEAD:main && cd ..
-	git clone -q "$SURL" s-clone
-	cd s-clone && echo ci >ci && git add ci && git commit -qm "pushed by CI" &&
-	git push -q origin HEAD:main && cd ..
+	bash "$TRASH/both.sh" ci "pushed by CI"
 	echo "ci done"
 	EOF
 	timeout 300 setsid -w env -u GIT_TERMINAL_PROMPT bash ci.sh </dev/null >ci.out 2>ci.err \
