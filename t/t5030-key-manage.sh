@@ -351,23 +351,26 @@ test_expect_secret_service 'without a keyring: one line, exit 3, for every verb 
 	)
 '
 
+# every_key_verb_fails_with FILE: each key verb that needs the store exits
+# 3, prints nothing on stdout, and exactly FILE's line on stderr
+every_key_verb_fails_with () {
+	local args
+	for args in "list" "public work" "remove work" "generate x" "rename work x" "set-read-only work true"; do
+		test_must_fail_code 3 $prog key $args >out 2>err &&
+		test_must_be_empty out &&
+		test_cmp "$1" err || return 1
+	done
+}
+
 test_expect_file_store 'a locked file store, then none: one line, exit 3, for every verb that needs it; nothing changed' '
 	$prog key list >before &&
 	lock_keyring &&
 	keyring_file_locked_line >locked &&
-	for args in "list" "public work" "remove work" "generate x" "rename work x" "set-read-only work true"; do
-		test_must_fail_code 3 $prog key $args >out 2>err &&
-		test_must_be_empty out &&
-		test_cmp locked err || return 1
-	done &&
+	every_key_verb_fails_with locked &&
 	unlock_keyring &&
 	mv "$KEYRING_FILE_STORE" "$TRASH/store.away" &&
 	keyring_file_absent_line >absent &&
-	for args in "list" "public work" "remove work" "generate x" "rename work x" "set-read-only work true"; do
-		test_must_fail_code 3 $prog key $args >out 2>err &&
-		test_must_be_empty out &&
-		test_cmp absent err || return 1
-	done &&
+	every_key_verb_fails_with absent &&
 	test ! -e "$KEYRING_FILE_STORE" &&
 	mv "$TRASH/store.away" "$KEYRING_FILE_STORE" &&
 	$prog key list >after &&
