@@ -847,6 +847,18 @@ static int transfer(struct run *run)
 			  run->args->host, sshc_detail(run->conn));
 		return EXIT_LOCAL;
 	}
+	if (r == SSHC_ERR_LOST) {
+		/*
+		 * libssh2's own words for this vary with its version and with
+		 * the moment the connection broke ("transport read", "Unable
+		 * to send transfer-window adjustment packet, deferring"):
+		 * they follow ours, in parentheses.
+		 */
+		msg_error("connection lost (%s) during the transfer: the server or the "
+			  "network closed it (libssh2: %s); run the git command again",
+			  run->args->host, sshc_detail(run->conn));
+		return EXIT_LOCAL;
+	}
 	if (r != SSHC_OK) {
 		msg_error("%s (%s): %s", sshc_strerror(r), run->args->host, sshc_detail(run->conn));
 		return EXIT_LOCAL;

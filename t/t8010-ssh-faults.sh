@@ -60,14 +60,17 @@ kill_sshd_when () {
 ROOT_REPO=
 # expect_connection_lost RC: git exited with RC 128, the wrapper with 255
 # (as it wrote to $TRASH/ssh-rc), and the wrapper's only line in err says
-# the connection was lost
+# the connection was lost and what to do; libssh2's own words in it vary
+# with its version and the moment (1.11.1 once said "Unable to send
+# transfer-window adjustment packet, deferring" where it mostly says
+# "transport read")
 expect_connection_lost () {
 	cat err &&
 	test "$1" = 128 &&
 	test "$(tail -n 1 "$TRASH/ssh-rc")" = 255 &&
-	echo "git-bitbucket-ssh: connection lost (127.0.0.1): transport read" >expect &&
 	grep "^git-bitbucket-ssh" err >actual &&
-	test_cmp expect actual
+	test "$(wc -l <actual)" = 1 &&
+	test_grep -x "git-bitbucket-ssh: connection lost (127\.0\.0\.1) during the transfer: the server or the network closed it (libssh2: [^()]*); run the git command again" actual
 }
 
 test_expect_success 'setup: keyring, sshd, a repository, a key' '
