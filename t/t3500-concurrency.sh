@@ -111,14 +111,19 @@ store_three_dora_tokens () {
 	done
 }
 
-test_expect_secret_service 'get finds duplicates an older version left: returns the newest, deletes the rest' '
-	store_three_dora_tokens &&
-	test "$(items dora dups)" = 3 &&
+# dora_gets TOKEN: get for dora in scope dups answers TOKEN, silently
+dora_gets () {
 	printf "protocol=https\nhost=bitbucket.org\npath=dups/repo.git\nusername=dora\n\n" |
 		"$prog" get >out 2>err &&
 	test_must_be_empty err &&
-	printf "username=dora\npassword=ATATT3xFfGF0dup-100\n" >expect &&
-	test_cmp expect out &&
+	printf "username=dora\npassword=%s\n" "$1" >expect &&
+	test_cmp expect out
+}
+
+test_expect_secret_service 'get finds duplicates an older version left: returns the newest, deletes the rest' '
+	store_three_dora_tokens &&
+	test "$(items dora dups)" = 3 &&
+	dora_gets ATATT3xFfGF0dup-100 &&
 	test "$(items dora dups)" = 1 &&
 	secret-tool search --all xdg:schema $SCHEMA username dora >left 2>&1 &&
 	test_grep -x "secret = password=ATATT3xFfGF0dup-100" left &&
@@ -130,11 +135,7 @@ test_expect_secret_service 'get finds duplicates an older version left: returns 
 test_expect_file_store 'no duplicates in the file store: three stores of one token leave one item, the last' '
 	store_three_dora_tokens &&
 	test "$(items dora dups)" = 1 &&
-	printf "protocol=https\nhost=bitbucket.org\npath=dups/repo.git\nusername=dora\n\n" |
-		"$prog" get >out 2>err &&
-	test_must_be_empty err &&
-	printf "username=dora\npassword=ATATT3xFfGF0dup-200\n" >expect &&
-	test_cmp expect out &&
+	dora_gets ATATT3xFfGF0dup-200 &&
 	test "$(keyring_count)" = 33
 '
 
