@@ -46,8 +46,10 @@ BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -Ikeystore -Ihelper -I$(B) $(WARN)
 RELEASE := 0.1.0
 VERSION := $(RELEASE)$(shell git rev-parse --short HEAD 2>/dev/null | sed 's/^/+g/')
 
-SECRET_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsecret-1 2>/dev/null)
-SECRET_LIBS   := $(shell $(PKG_CONFIG) --libs libsecret-1 2>/dev/null)
+# libgcrypt: keystore/ss-session.c's encrypted session (libsecret's own
+# crypto library, loaded with it anyway)
+SECRET_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsecret-1 libgcrypt 2>/dev/null)
+SECRET_LIBS   := $(shell $(PKG_CONFIG) --libs libsecret-1 libgcrypt 2>/dev/null)
 SSH2_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libssh2 2>/dev/null)
 SSH2_LIBS     := $(shell $(PKG_CONFIG) --libs libssh2 2>/dev/null)
 SSL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
@@ -65,8 +67,9 @@ CRED_PURE_SRC = helper/credential/credential.c helper/credential/cred-verbs.c \
 PURE_SRC  = helper/msg.c $(CRED_PURE_SRC) \
 	    $(wildcard helper/common/*.c helper/bitbucket/*.c helper/gitconfig/*.c) \
 	    keystore/secret.c
-# the keyring: the one libsecret user
-KEYSTORE_SRC = keystore/keystore.c
+# the keyring: the one libsecret user, and its encrypted session for
+# reading secrets (the one libgcrypt user)
+KEYSTORE_SRC = keystore/keystore.c keystore/ss-session.c
 # keystore.h's calls dispatched to the Secret Service or the file store
 KSBACKEND_SRC = keystore/ksbackend.c
 # the keyring policy both programs share (watchdog, one line per error):
@@ -128,8 +131,8 @@ all: $(PROGRAMS) $(MODULE) $(KEYS_MODULE) $(CRYPTO_MODULE)
 
 # Checked when something is compiled, not when the Makefile is read: `make
 # test` and `make demo` install the libraries first, then build in a new make.
-PKGS_FOUND := $(shell $(PKG_CONFIG) --exists libsecret-1 libssh2 libcrypto libkeyutils 2>/dev/null && echo yes)
-need_pkgs = $(if $(PKGS_FOUND),,$(error pkg-config cannot find libsecret-1, libssh2, libcrypto and libkeyutils; run 'make deps' (as root) or 'sudo scripts/install-deps.sh --build', then make again))
+PKGS_FOUND := $(shell $(PKG_CONFIG) --exists libsecret-1 libgcrypt libssh2 libcrypto libkeyutils 2>/dev/null && echo yes)
+need_pkgs = $(if $(PKGS_FOUND),,$(error pkg-config cannot find libsecret-1, libgcrypt, libssh2, libcrypto and libkeyutils; run 'make deps' (as root) or 'sudo scripts/install-deps.sh --build', then make again))
 
 $(B)/%.o: %.c $(HEADERS) Makefile | $(B)/include-rules.ok
 	$(need_pkgs)@mkdir -p $(dir $@)
@@ -137,7 +140,8 @@ $(B)/%.o: %.c $(HEADERS) Makefile | $(B)/include-rules.ok
 
 # libssh2's and OpenSSL's headers sit in /usr/include, where any object
 # finds them without their flags: so the owners are also checked here.
-# <libsecret/...> (and GLib, which it brings) only in KEYSTORE_SRC,
+# <libsecret/...> (and GLib, which it brings) only in KEYSTORE_SRC and
+# keystore/ss-session.h, <gcrypt.h> only in keystore/ss-session.c,
 # <libssh2...> only in SSH2_SRC, <openssl/...> only in PEM_SRC.
 # every file the build compiles or includes (a keystore/ file joins a list above)
 INCLUDE_CHECKED = helper/git-credential-bitbucket.c helper/git-bitbucket-ssh.c \
@@ -154,7 +158,8 @@ include_rule = bad=$$(grep -lE '^[[:space:]]*\#[[:space:]]*include[[:space:]]*<(
 
 $(B)/include-rules.ok: $(INCLUDE_CHECKED) Makefile
 	@mkdir -p $(B)
-	@$(call include_rule,libsecret/|glib|gio/,$(KEYSTORE_SRC))
+	@$(call include_rule,libsecret/|glib|gio/,$(KEYSTORE_SRC) keystore/ss-session.h)
+	@$(call include_rule,gcrypt\.h,keystore/ss-session.c)
 	@$(call include_rule,libssh2,$(SSH2_SRC))
 	@$(call include_rule,openssl/,$(PEM_SRC) keystore/pem-int.h $(FSCRYPTO_SRC))
 	@$(call include_rule,keyutils\.h,$(FSCACHE_SRC) t/unit/test-filestore.c)
@@ -307,8 +312,9 @@ test-file-store: deps
 	@GCB_KEYSTORE=file GCB_BINDIR=$(abspath $(OUT)) GCB_UNITDIR=$(abspath $(B)/t/unit) \
 		bash t/run-tests.sh $(or $(T),$(FILE_STORE_T))
 
-# the bench's own tools: the libssh2 floor client, a dlopen() timer, a peak-RSS meter
-BENCH_TOOLS = $(B)/bench/floor-ssh $(B)/bench/dlopen-ms $(B)/bench/maxrss
+# the bench's own tools: the libssh2 floor client, a dlopen() timer, a peak-RSS meter,
+# a process timer (posix_spawn: no shell fork in the figures)
+BENCH_TOOLS = $(B)/bench/floor-ssh $(B)/bench/dlopen-ms $(B)/bench/maxrss $(B)/bench/spawn-us
 
 $(B)/bench/floor-ssh: bench/floor-ssh.c
 	@mkdir -p $(dir $@)
@@ -317,6 +323,10 @@ $(B)/bench/floor-ssh: bench/floor-ssh.c
 $(B)/bench/dlopen-ms: bench/dlopen-ms.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -o $@ $< -ldl
+
+$(B)/bench/spawn-us: bench/spawn-us.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -o $@ $<
 
 $(B)/bench/maxrss: bench/maxrss.c
 	@mkdir -p $(dir $@)

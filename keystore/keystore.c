@@ -17,6 +17,7 @@
 
 #include "keystore.h"
 #include "keystore-ss.h"
+#include "ss-session.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,10 +37,12 @@
 
 struct kss {
 	GDBusConnection *conn;
-	SecretService *service;		/* created on first need */
-	GThread *service_thread;	/* making it, started by kss_open */
-	GCancellable *service_cancel;	/* stops that thread (kss_close) */
+	SecretService *service;		/* libsecret's, created to store */
 	int service_err;		/* its error, when it failed */
+	struct ss_session *session;	/* ours, to read secrets (ss-session.c) */
+	struct ss_half *half;		/* our half of its key exchange */
+	GThread *half_thread;		/* making the half, started by kss_open */
+	int session_err;		/* its error, when it failed */
 	int default_unlocked;		/* the default collection was seen unlocked */
 };
 
@@ -142,8 +145,8 @@ static GVariant *bus_call(struct kss *ks, const char *dest,
 	return v;
 }
 
-static gpointer make_service(gpointer cancel);
-static int need_service(struct kss *ks);
+static gpointer make_half(gpointer ks);
+static void join_half(struct kss *ks);
 
 int kss_open(struct kss **out)
 {
@@ -155,27 +158,25 @@ int kss_open(struct kss **out)
 		return KS_ERR_NO_BUS;
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return KS_ERR_NOMEM;
-	ks->conn = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &err);
-	if (ks->conn == NULL) {
-		g_error_free(err);
-		free(ks);
-		return KS_ERR_NO_BUS;
-	}
+	/*
+	 * The encrypted session (our half of a Diffie-Hellman exchange, then
+	 * OpenSession, the server's half) is needed before the first secret
+	 * can be asked for: our half is computed on a thread started before
+	 * the connection, so that work overlaps with the connection and the
+	 * search (ss-session.c: why not libsecret's session).
+	 */
+	ks->half_thread = g_thread_try_new("gcb-dh-half", make_half, ks, NULL);
 	/*
 	 * No separate "is the service there" round trip: the first call
 	 * fails with ServiceUnknown when nobody owns the name and the bus
 	 * cannot start it (a desktop bus activates gnome-keyring on demand).
-	 *
-	 * libsecret's service proxy costs three round trips of its own
-	 * (StartServiceByName, GetNameOwner, the service's properties) and
-	 * the encrypted session (OpenSession, a Diffie-Hellman exchange on
-	 * both sides) one more before the first secret can be asked for:
-	 * made on a thread from here, they overlap with the search instead
-	 * of following it.
 	 */
-	ks->service_cancel = g_cancellable_new();
-	ks->service_thread = g_thread_try_new("gcb-secret-service", make_service,
-					      ks->service_cancel, NULL);
+	ks->conn = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &err);
+	if (ks->conn == NULL) {
+		g_error_free(err);
+		kss_close(ks);
+		return KS_ERR_NO_BUS;
+	}
 	*out = ks;
 	return KS_OK;
 }
@@ -184,13 +185,9 @@ void kss_close(struct kss *ks)
 {
 	if (ks == NULL)
 		return;
-	if (ks->service_thread != NULL) {
-		/* not needed after all: stop its calls, do not wait for them */
-		g_cancellable_cancel(ks->service_cancel);
-		(void)need_service(ks);
-	}
-	if (ks->service_cancel != NULL)
-		g_object_unref(ks->service_cancel);
+	join_half(ks);
+	ss_session_free(ks->session);
+	ss_half_free(ks->half);
 	if (ks->service != NULL)
 		g_object_unref(ks->service);
 	if (ks->conn != NULL)
@@ -199,42 +196,62 @@ void kss_close(struct kss *ks)
 }
 
 /*
- * The libsecret service proxy, needed for the encrypted transfer session:
- * the thread kss_open started makes it (make_service), need_service takes
- * it; without the thread (it could not be started) it is made here.
+ * The encrypted session for reading secrets.  Our half of the key
+ * exchange is made on the thread kss_open started (make_half: it touches
+ * only ks->half, read after the join); OpenSession is sent from here, on
+ * the caller's thread, after the search: gnome-keyring answers a
+ * SearchItems or a Properties.Get that arrives while it works on the same
+ * caller's OpenSession with nothing found, or with an error (t5000 failed
+ * about one run in five when the thread sent OpenSession itself).
  */
-struct made_service {
-	SecretService *service;
-	int err;
-};
-
-/* The thread's work; touches nothing of the caller's but the cancellable. */
-static gpointer make_service(gpointer cancel)
+static gpointer make_half(gpointer data)
 {
-	struct made_service *m = g_new0(struct made_service, 1);
-	GError *err = NULL;
+	struct kss *ks = data;
 
-	m->service = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, cancel, &err);
-	if (m->service == NULL)
-		m->err = map_error(err);
-	return m;
+	ks->half = ss_half_new();
+	return NULL;
 }
 
+static void join_half(struct kss *ks)
+{
+	if (ks->half_thread != NULL) {
+		g_thread_join(ks->half_thread);
+		ks->half_thread = NULL;
+	}
+}
+
+static int need_session(struct kss *ks)
+{
+	GError *err = NULL;
+
+	join_half(ks);
+	if (ks->session != NULL || ks->session_err != KS_OK)
+		return ks->session_err;
+	if (ks->half == NULL && (ks->half = ss_half_new()) == NULL)
+		ks->session_err = KS_ERR_INTERNAL;
+	else if (ss_session_open(ks->conn, ks->half, CALL_TIMEOUT_MS,
+				 &ks->session, &err) != 0)
+		ks->session_err = err != NULL ? map_error(err) : KS_ERR_INTERNAL;
+	return ks->session_err;
+}
+
+/* libsecret's service proxy, to store: made on first need. */
 static int need_service(struct kss *ks)
 {
-	struct made_service *m = NULL;
+	GError *err = NULL;
 
-	if (ks->service_thread != NULL) {
-		m = g_thread_join(ks->service_thread);
-		ks->service_thread = NULL;
-	} else if (ks->service == NULL && ks->service_err == KS_OK) {
-		m = make_service(NULL);
-	}
-	if (m != NULL) {
-		ks->service = m->service;
-		ks->service_err = m->err;
-		g_free(m);
-		if (ks->service != NULL)
+	/*
+	 * Not while the half's thread runs: libsecret initialises libgcrypt
+	 * on first use, and that must not race with the thread's use of it.
+	 * Storing is not git's hot path; the thread is done in milliseconds.
+	 */
+	join_half(ks);
+	if (ks->service == NULL && ks->service_err == KS_OK) {
+		ks->service = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION,
+						      NULL, &err);
+		if (ks->service == NULL)
+			ks->service_err = map_error(err);
+		else
 			/* libsecret's own calls use the proxy's timeout: bound them too */
 			g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(ks->service),
 							 CALL_TIMEOUT_MS);
@@ -533,38 +550,30 @@ int kss_list_get(struct kss *ks, const struct kss_list *list, size_t i,
 
 /* ---- secrets ---- */
 
-/*
- * libsecret decrypts into buffers on this thread's stack that it does not
- * clear; wipe the stack area the call used once it has returned.
- */
-static void __attribute__((noinline)) scrub_stack(void)
-{
-	volatile char area[65536];
-
-	wipe((void *)area, sizeof(area));
-}
-
 int kss_get_secret(struct kss *ks, const struct ks_item *it,
 		  struct sbuf *out)
 {
-	SecretValue *val;
-	GError *err = NULL;
-	const gchar *data;
-	gsize len = 0;
+	const gchar *paths[] = { it->id, NULL };
+	GVariant *v, *secrets, *one;
 	int r;
 
 	sbuf_reset(out);
-	if ((r = need_service(ks)) != KS_OK)
+	if ((r = need_session(ks)) != KS_OK)
 		return r;
-	/* opens the encrypted session on first use, then GetSecrets */
-	val = secret_service_get_secret_for_dbus_path_sync(ks->service, it->id,
-							   NULL, &err);
-	if (val == NULL)
-		return err ? map_error(err) : KS_ERR_NOT_FOUND;
-	data = secret_value_get(val, &len);
-	r = sbuf_add(out, data, len) == 0 ? KS_OK : KS_ERR_TOO_LONG;
-	secret_value_unref(val);
-	scrub_stack();
+	v = bus_call(ks, BUS_NAME, "/org/freedesktop/secrets",
+		     "org.freedesktop.Secret.Service", "GetSecrets",
+		     g_variant_new("(^aoo)", paths, ss_session_path(ks->session)),
+		     G_VARIANT_TYPE("(a{o(oayays)})"), &r);
+	if (v == NULL)
+		return r;
+	secrets = g_variant_get_child_value(v, 0);
+	one = g_variant_lookup_value(secrets, it->id, G_VARIANT_TYPE("(oayays)"));
+	/* no entry: the item is gone (a locked one is an error above) */
+	r = one != NULL ? ss_session_decrypt(ks->session, one, out) : KS_ERR_NOT_FOUND;
+	if (one != NULL)
+		g_variant_unref(one);
+	g_variant_unref(secrets);
+	g_variant_unref(v);
 	if (r != KS_OK)
 		sbuf_free(out);
 	return r;
