@@ -159,7 +159,7 @@ include_rule = bad=$$(grep -lE '^[[:space:]]*\#[[:space:]]*include[[:space:]]*<(
 $(B)/include-rules.ok: $(INCLUDE_CHECKED) Makefile
 	@mkdir -p $(B)
 	@$(call include_rule,libsecret/|glib|gio/,$(KEYSTORE_SRC) keystore/ss-session.h)
-	@$(call include_rule,gcrypt\.h,keystore/ss-session.c)
+	@$(call include_rule,gcrypt\.h,keystore/ss-session.c t/unit/test-ss-session.c)
 	@$(call include_rule,libssh2,$(SSH2_SRC))
 	@$(call include_rule,openssl/,$(PEM_SRC) keystore/pem-int.h $(FSCRYPTO_SRC))
 	@$(call include_rule,keyutils\.h,$(FSCACHE_SRC) t/unit/test-filestore.c)
@@ -215,8 +215,8 @@ $(OUT)/git-bitbucket-ssh: $(B)/helper/git-bitbucket-ssh.o $(SSH_OBJ) $(PEM_OBJ) 
 $(B)/t/unit/%: t/unit/%.c t/unit/unit.h $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) \
 		$(PURE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) \
-		$(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS) $(KEYUTILS_LIBS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) $(if $(filter %/test-ss-session,$@),$(SECRET_CFLAGS)) \
+		-o $@ $(filter-out %.h,$^) $(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS) $(KEYUTILS_LIBS)
 
 # programs only the tests run (t/helper/*.c), next to the unit tests
 TEST_HELPERS = $(patsubst t/helper/%.c,$(B)/t/unit/%,$(wildcard t/helper/*.c))
@@ -250,7 +250,7 @@ endif
 
 $(B)/t/unit/fuzz-%: t/fuzz/fuzz-%.c t/fuzz/replay.c t/fuzz/fuzz.h $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< t/fuzz/replay.c $(FUZZ_OBJ) $(FUZZ_LIBS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) $(SECRET_CFLAGS) -o $@ $< t/fuzz/replay.c $(FUZZ_OBJ) $(FUZZ_LIBS)
 
 units: $(patsubst t/fuzz/%.c,$(B)/t/unit/%,$(FUZZ_SRC))
 # objects only pattern rules name are kept, not deleted as intermediate
@@ -258,7 +258,7 @@ units: $(patsubst t/fuzz/%.c,$(B)/t/unit/%,$(FUZZ_SRC))
 
 $(B)/fuzz/fuzz-%: t/fuzz/fuzz-%.c t/fuzz/fuzz.h $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(FUZZ_LIBS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) $(SECRET_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(FUZZ_LIBS)
 
 fuzz-bins: $(patsubst t/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 

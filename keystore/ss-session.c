@@ -238,7 +238,8 @@ int ss_session_decrypt(const struct ss_session *s, GVariant *secret,
 	gcry_cipher_hd_t c = NULL;
 	gsize n_iv = 0, n_ct = 0;
 	const char *path, *type;
-	size_t pad, base = out->len;
+	size_t pad, base = out->len, saved_max = out->max;
+	size_t limit = saved_max ? saved_max : SBUF_DEFAULT_MAX;
 	int r = KS_ERR_INTERNAL;
 
 	if (!g_variant_is_of_type(secret, G_VARIANT_TYPE("(oayays)")))
@@ -250,7 +251,9 @@ int ss_session_decrypt(const struct ss_session *s, GVariant *secret,
 	    n_ct == 0 || n_ct % AES_BYTES != 0)
 		goto out;
 	/* decrypted in place in OUT (wiped when freed): a secret may be
-	 * larger than libgcrypt's secure memory */
+	 * larger than libgcrypt's secure memory; the padding may take OUT
+	 * past its maximum for a moment, the secret may not */
+	out->max = limit + AES_BYTES;
 	if (sbuf_add(out, ctp, n_ct) != 0) {
 		r = KS_ERR_TOO_LONG;
 		goto out;
@@ -272,8 +275,9 @@ int ss_session_decrypt(const struct ss_session *s, GVariant *secret,
 	wipe(plain + n_ct - pad, pad);
 	out->len = base + n_ct - pad;
 	out->buf[out->len] = '\0';
-	r = KS_OK;
+	r = out->len <= limit ? KS_OK : KS_ERR_TOO_LONG;
 out:
+	out->max = saved_max;
 	if (r != KS_OK && out->len > base) {
 		/* nothing half-decrypted is left behind */
 		wipe(out->buf + base, out->len - base);
@@ -285,6 +289,16 @@ out:
 	g_variant_unref(iv);
 	g_variant_unref(ct);
 	return r;
+}
+
+struct ss_session *ss_session_with_key(const char *path,
+				       const unsigned char *key)
+{
+	struct ss_session *s = g_new0(struct ss_session, 1);
+
+	s->path = g_strdup(path);
+	memcpy(s->key, key, AES_BYTES);
+	return s;
 }
 
 void ss_session_free(struct ss_session *s)

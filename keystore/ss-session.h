@@ -39,6 +39,12 @@ const char *ss_session_path(const struct ss_session *s);
  */
 int ss_session_decrypt(const struct ss_session *s, GVariant *secret,
 		       struct sbuf *out);
+/*
+ * A session with a known KEY (16 bytes) and object PATH, as if opened:
+ * for the unit test and the fuzz target of ss_session_decrypt.
+ */
+struct ss_session *ss_session_with_key(const char *path,
+				       const unsigned char *key);
 /* Wipes the key.  NULL is fine. */
 void ss_session_free(struct ss_session *s);
 
