@@ -62,6 +62,14 @@ static int decrypt(GVariant *v, size_t max, struct sbuf *out)
 	return r;
 }
 
+/* V is refused as malformed, and nothing is left in the output */
+static void refused(GVariant *v, struct sbuf *out, const char *name)
+{
+	int r = decrypt(v, 0, out);
+
+	report(r == KS_ERR_INTERNAL && out->len == 0, name);
+}
+
 int main(void)
 {
 	struct sbuf out = SBUF_INIT;
@@ -92,25 +100,21 @@ int main(void)
 	       out.len == 0,
 	       "a secret over the output's maximum: too long, nothing kept");
 
-	report(decrypt(secret_of("/org/freedesktop/secrets/session/s8", "x", 1, 0, 16), 0, &out) ==
-	       KS_ERR_INTERNAL && out.len == 0,
-	       "a secret for another session is refused, nothing kept");
-	report(decrypt(secret_of(PATH, "x", 1, 0, 15), 0, &out) == KS_ERR_INTERNAL && out.len == 0,
-	       "an IV of 15 bytes is refused, nothing kept");
-	report(decrypt(secret_of(PATH, "password=x", 10, 1, 16), 0, &out) == KS_ERR_INTERNAL &&
-	       out.len == 0,
-	       "a padding byte over 16 is refused, nothing kept");
-	report(decrypt(secret_of(PATH, "password=x", 10, 2, 16), 0, &out) == KS_ERR_INTERNAL &&
-	       out.len == 0,
-	       "padding bytes that disagree with their count are refused, nothing kept");
-	report(decrypt(g_variant_ref_sink(g_variant_new("(o@ay@ays)", PATH,
+	refused(secret_of("/org/freedesktop/secrets/session/s8", "x", 1, 0, 16), &out,
+		"a secret for another session is refused, nothing kept");
+	refused(secret_of(PATH, "x", 1, 0, 15), &out,
+		"an IV of 15 bytes is refused, nothing kept");
+	refused(secret_of(PATH, "password=x", 10, 1, 16), &out,
+		"a padding byte over 16 is refused, nothing kept");
+	refused(secret_of(PATH, "password=x", 10, 2, 16), &out,
+		"padding bytes that disagree with their count are refused, nothing kept");
+	refused(g_variant_ref_sink(g_variant_new("(o@ay@ays)", PATH,
 			g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, iv, 16, 1),
 			g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, big, 17, 1),
-			"text/plain")), 0, &out) == KS_ERR_INTERNAL && out.len == 0,
-	       "cipher text that is not whole blocks is refused, nothing kept");
-	report(decrypt(g_variant_ref_sink(g_variant_new("(s)", "plain")), 0, &out) ==
-	       KS_ERR_INTERNAL && out.len == 0,
-	       "an answer that is not a secret struct is refused");
+			"text/plain")), &out,
+		"cipher text that is not whole blocks is refused, nothing kept");
+	refused(g_variant_ref_sink(g_variant_new("(s)", "plain")), &out,
+		"an answer that is not a secret struct is refused");
 	sbuf_free(&out);
 	return unit_done();
 }
