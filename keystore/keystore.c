@@ -489,7 +489,7 @@ int kss_search(struct kss *ks, const struct ks_item *pattern,
 	*out = l;
 	/* nothing at all: empty, or a provider hiding a locked database? */
 	if (locked_out != NULL && *locked_out == 0 && l->n == 0 &&
-	    default_locked(ks))
+	    !(flags & KS_NO_LOCKED_PROBE) && default_locked(ks))
 		*locked_out = 1;
 	return KS_OK;
 }

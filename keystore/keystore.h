@@ -137,10 +137,13 @@ unsigned long ks_stores_made(void);
  * property is read (once per keystore, and only when locked_out is not
  * NULL): a locked collection counts as one locked match, because some
  * providers (KeePassXC) answer a search of a locked database with two
- * empty lists instead of the locked items.
+ * empty lists instead of the locked items.  KS_NO_LOCKED_PROBE skips that
+ * read, for a search that another follows when it finds nothing (get's
+ * narrower scopes before the host's).
  */
 #define KS_MATCH_PORT	1u
 #define KS_MATCH_SCOPE	2u
+#define KS_NO_LOCKED_PROBE	4u
 
 int ks_search(struct keystore *ks, const struct ks_item *pattern,
 	      unsigned flags, struct ks_list **out, size_t *locked_out);

@@ -56,6 +56,75 @@ test_expect_success 'erase deletes the item git names' '
 	test_must_be_empty out
 '
 
+# calls_one_at_a_time CMD...: run CMD (stdin from $TRASH/in) under a bus
+# monitor; succeed when each of its calls to the Secret Service waited for
+# the answer to the one before (gnome-keyring answers a SearchItems or a
+# Properties.Get that arrives while it opens a session for the same caller
+# with nothing found, or with an error); the members it called, in order,
+# go to $TRASH/members
+calls_one_at_a_time () {
+	local owner mon marker=gcb.marker.n$$ rc
+	owner=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus \
+		/org/freedesktop/DBus org.freedesktop.DBus.GetNameOwner \
+		string:org.freedesktop.secrets | sed -n 's/^ *string "\(.*\)"$/\1/p')
+	test -n "$owner" || return 1
+	rm -f "$TRASH/mon"
+	dbus-monitor --session >"$TRASH/mon" 2>/dev/null &
+	mon=$!
+	test_wait_for 30 "grep -q member=NameLost \"\$TRASH/mon\"" &&
+	"$@" <"$TRASH/in" >/dev/null &&
+	dbus-send --session --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+		org.freedesktop.DBus.NameHasOwner "string:$marker" &&
+	test_wait_for 30 "grep -q \"$marker\" \"\$TRASH/mon\""
+	rc=$?
+	kill "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+	[ $rc = 0 ] || return 1
+	# the caller: whoever asked the service to search; then its calls to
+	# the service and the answers to them, in bus order
+	awk -v svc="$owner" -v members="$TRASH/members" '
+		function field(name,   i) {
+			for (i = 1; i <= NF; i++)
+				if (index($i, name "=") == 1)
+					return substr($i, length(name) + 2)
+			return ""
+		}
+		$1 == "method" && $2 == "call" && /member=SearchItems/ && me == "" { me = field("sender") }
+		{ line[NR] = $0 }
+		END {
+			for (n = 1; n <= NR; n++) {
+				$0 = line[n]
+				to = field("destination")
+				if ($1 == "method" && $2 == "call" && field("sender") == me &&
+				    (to == svc || to == "org.freedesktop.secrets")) {
+					if (waiting != "") { print "overlap: " field("member") " sent before the answer to serial " waiting; bad = 1 }
+					waiting = field("serial")
+					print field("member") >members
+				} else if (($1 == "method" && $2 == "return" || $1 == "error") &&
+					   to == me && field("reply_serial") == waiting)
+					waiting = ""
+			}
+			exit (me == "" || bad)
+		}' "$TRASH/mon"
+}
+
+test_expect_secret_service 'get: its calls to the Secret Service are made one at a time, and only these' '
+	login https://bitbucket.org/acme/ &&
+	get_request >"$TRASH/in" &&
+	calls_one_at_a_time "$prog" get &&
+	# the repository scope (nothing), the account scope (the token), the
+	# session, the secret; no Locked read after the first empty scope
+	printf "%s\n" SearchItems SearchItems OpenSession GetSecrets >expect &&
+	test_cmp expect "$TRASH/members" &&
+	: >"$TRASH/in" &&
+	calls_one_at_a_time "$prog" key list &&
+	calls_one_at_a_time "$prog" list &&
+	printf "%s\n" "$TOKEN" >"$TRASH/in" &&
+	calls_one_at_a_time "$prog" login --stdin --username alice https://bitbucket.org/acme/ &&
+	"$prog" logout https://bitbucket.org/acme/ &&
+	test "$(count)" = 0
+'
+
 test_expect_success 'logout deletes the token' '
 	login https://bitbucket.org/acme/ &&
 	test "$(count)" = 1 &&

@@ -367,7 +367,10 @@ static int visit_candidates(struct keystore *ks, const struct target *t,
 		memcpy(pat.scope, scopes[s], sizeof(pat.scope));
 		if (username != NULL)
 			snprintf(pat.username, sizeof(pat.username), "%s", username);
-		if ((r = ks_search(ks, &pat, KS_MATCH_PORT | KS_MATCH_SCOPE,
+		/* a narrower scope that finds nothing is followed by the next:
+		 * only the last one asks whether the keyring is locked */
+		if ((r = ks_search(ks, &pat, KS_MATCH_PORT | KS_MATCH_SCOPE |
+				   (s + 1 < n ? KS_NO_LOCKED_PROBE : 0),
 				   &list, &locked)) != KS_OK)
 			return -cred_keyring_error(r);
 		*locked_total += locked;
