@@ -158,10 +158,13 @@ ws=$(bench_median <w.start) fs=$(bench_median <f.start)
 bench_part "git: its own work (no -G probe: ssh.variant ssh)" \
 	"$(awk -v a="$wl" -v m="$(phase main)" -v s="$ws" 'BEGIN { printf "%.2f", a - m - s }')"
 bench_part "process start and exit (git-bitbucket-ssh -G)" "$ws"
-for p in config keyring-open tcp kex keyring-wait hostkey auth exec command; do
+for p in config tcp kex keyring-wait hostkey auth exec command; do
 	bench_part "$p" "$(phase "$p")"
 done
+# ls-remote's keyring work is on a thread, alongside tcp and kex:
+# keyring-open (the bus connection) is part of keyring-lookup
 bench_part "(keyring-lookup, alongside tcp and kex)" "$(phase keyring-lookup)"
+bench_part "(of which keyring-open, the bus connection)" "$(phase keyring-open)"
 bench_part "main(), entry to exit" "$(phase main)"
 bench_part "= ls-remote (median)" "$wl"
 echo "  for comparison: floor-ssh -G $fs ms; floor ls-remote $fl ms"
