@@ -574,8 +574,6 @@ int kss_get_secret(struct kss *ks, const struct ks_item *it,
 		g_variant_unref(one);
 	g_variant_unref(secrets);
 	g_variant_unref(v);
-	if (r != KS_OK)
-		sbuf_free(out);
 	return r;
 }
 

@@ -238,10 +238,10 @@ int ss_session_decrypt(const struct ss_session *s, GVariant *secret,
 	gcry_cipher_hd_t c = NULL;
 	gsize n_iv = 0, n_ct = 0;
 	const char *path, *type;
-	size_t pad, base = out->len, saved_max = out->max;
-	size_t limit = saved_max ? saved_max : SBUF_DEFAULT_MAX;
+	size_t pad, max = out->max ? out->max : SBUF_DEFAULT_MAX;
 	int r = KS_ERR_INTERNAL;
 
+	sbuf_reset(out);
 	if (!g_variant_is_of_type(secret, G_VARIANT_TYPE("(oayays)")))
 		return KS_ERR_INTERNAL;
 	g_variant_get(secret, "(&o@ay@ay&s)", &path, &iv, &ct, &type);
@@ -250,15 +250,16 @@ int ss_session_decrypt(const struct ss_session *s, GVariant *secret,
 	if (strcmp(path, s->path) != 0 || n_iv != AES_BYTES ||
 	    n_ct == 0 || n_ct % AES_BYTES != 0)
 		goto out;
-	/* decrypted in place in OUT (wiped when freed): a secret may be
-	 * larger than libgcrypt's secure memory; the padding may take OUT
-	 * past its maximum for a moment, the secret may not */
-	out->max = limit + AES_BYTES;
+	/* decrypted in place in OUT, as the file store does (wiped when
+	 * freed): a secret may be larger than libgcrypt's secure memory.
+	 * The padding may take OUT past its maximum for a moment, the
+	 * secret may not. */
+	out->max = max + AES_BYTES;
 	if (sbuf_add(out, ctp, n_ct) != 0) {
 		r = KS_ERR_TOO_LONG;
 		goto out;
 	}
-	plain = (unsigned char *)out->buf + base;
+	plain = (unsigned char *)out->buf;
 	if (gcry_cipher_open(&c, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_CBC,
 			     GCRY_CIPHER_SECURE) ||
 	    gcry_cipher_setkey(c, s->key, AES_BYTES) ||
@@ -273,18 +274,13 @@ int ss_session_decrypt(const struct ss_session *s, GVariant *secret,
 		if (plain[i] != pad)
 			goto out;
 	wipe(plain + n_ct - pad, pad);
-	out->len = base + n_ct - pad;
+	out->len = n_ct - pad;
 	out->buf[out->len] = '\0';
-	r = out->len <= limit ? KS_OK : KS_ERR_TOO_LONG;
+	r = out->len <= max ? KS_OK : KS_ERR_TOO_LONG;
 out:
-	out->max = saved_max;
-	if (r != KS_OK && out->len > base) {
-		/* nothing half-decrypted is left behind */
-		wipe(out->buf + base, out->len - base);
-		out->len = base;
-		if (out->buf != NULL)
-			out->buf[base] = '\0';
-	}
+	out->max = max;
+	if (r != KS_OK)
+		sbuf_free(out);	/* nothing half-decrypted is left behind */
 	gcry_cipher_close(c);
 	g_variant_unref(iv);
 	g_variant_unref(ct);

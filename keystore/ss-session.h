@@ -33,9 +33,10 @@ int ss_session_open(GDBusConnection *conn, const struct ss_half *h,
 /* The session's object path, for GetSecrets. */
 const char *ss_session_path(const struct ss_session *s);
 /*
- * Decrypt one Secret struct, (oayays) as GetSecrets returns it, into OUT.
- * KS_OK, KS_ERR_TOO_LONG (over OUT's maximum) or KS_ERR_INTERNAL (not
- * this session's, or the padding is wrong: nothing is written).
+ * Decrypt one Secret struct, (oayays) as GetSecrets returns it, into OUT
+ * (emptied first).  KS_OK, KS_ERR_TOO_LONG (over OUT's maximum) or
+ * KS_ERR_INTERNAL (not this session's, or the padding is wrong); on an
+ * error OUT is wiped and freed.
  */
 int ss_session_decrypt(const struct ss_session *s, GVariant *secret,
 		       struct sbuf *out);
