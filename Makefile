@@ -116,6 +116,9 @@ $(call obj,$(KEYSTORE_SRC)): LIB_CFLAGS = $(SECRET_CFLAGS)
 $(call obj,$(SSH2_SRC)): LIB_CFLAGS = $(SSH2_CFLAGS)
 $(call obj,$(PEM_SRC)) $(call obj,$(FSCRYPTO_SRC)): LIB_CFLAGS = $(SSL_CFLAGS)
 $(call obj,$(FSCACHE_SRC)): LIB_CFLAGS = $(KEYUTILS_CFLAGS)
+# the session's unit test encrypts with libgcrypt as a Secret Service does
+# (private: not passed on to the objects it links)
+$(B)/t/unit/test-ss-session: private LIB_CFLAGS = $(SECRET_CFLAGS)
 
 PROGRAMS = $(OUT)/git-credential-bitbucket $(OUT)/git-bitbucket-ssh
 MODULE   = $(OUT)/git-credential-bitbucket.so
@@ -215,7 +218,7 @@ $(OUT)/git-bitbucket-ssh: $(B)/helper/git-bitbucket-ssh.o $(SSH_OBJ) $(PEM_OBJ) 
 $(B)/t/unit/%: t/unit/%.c t/unit/unit.h $(CORE_OBJ) $(KEYS_OBJ) $(SSH_OBJ) $(PEM_OBJ) $(KEYSTORE_OBJ) \
 		$(PURE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) $(if $(filter %/test-ss-session,$@),$(SECRET_CFLAGS)) \
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) $(LIB_CFLAGS) \
 		-o $@ $(filter-out %.h,$^) $(SSH2_LIBS) $(SECRET_LIBS) $(SSL_LIBS) $(KEYUTILS_LIBS)
 
 # programs only the tests run (t/helper/*.c), next to the unit tests
