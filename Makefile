@@ -116,9 +116,11 @@ $(call obj,$(KEYSTORE_SRC)): LIB_CFLAGS = $(SECRET_CFLAGS)
 $(call obj,$(SSH2_SRC)): LIB_CFLAGS = $(SSH2_CFLAGS)
 $(call obj,$(PEM_SRC)) $(call obj,$(FSCRYPTO_SRC)): LIB_CFLAGS = $(SSL_CFLAGS)
 $(call obj,$(FSCACHE_SRC)): LIB_CFLAGS = $(KEYUTILS_CFLAGS)
-# the session's unit test encrypts with libgcrypt as a Secret Service does
-# (private: not passed on to the objects it links)
-$(B)/t/unit/test-ss-session: private LIB_CFLAGS = $(SECRET_CFLAGS)
+# the session's unit test (it encrypts with libgcrypt as a Secret Service
+# does) and fuzz target include its header (GLib); private: not passed on
+# to the objects they link
+$(B)/t/unit/test-ss-session $(B)/t/unit/fuzz-ss-decrypt $(B)/fuzz/fuzz-ss-decrypt: \
+	private LIB_CFLAGS = $(SECRET_CFLAGS)
 
 PROGRAMS = $(OUT)/git-credential-bitbucket $(OUT)/git-bitbucket-ssh
 MODULE   = $(OUT)/git-credential-bitbucket.so
@@ -253,7 +255,7 @@ endif
 
 $(B)/t/unit/fuzz-%: t/fuzz/fuzz-%.c t/fuzz/replay.c t/fuzz/fuzz.h $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) $(SECRET_CFLAGS) -o $@ $< t/fuzz/replay.c $(FUZZ_OBJ) $(FUZZ_LIBS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) $(LIB_CFLAGS) -o $@ $< t/fuzz/replay.c $(FUZZ_OBJ) $(FUZZ_LIBS)
 
 units: $(patsubst t/fuzz/%.c,$(B)/t/unit/%,$(FUZZ_SRC))
 # objects only pattern rules name are kept, not deleted as intermediate
@@ -261,7 +263,7 @@ units: $(patsubst t/fuzz/%.c,$(B)/t/unit/%,$(FUZZ_SRC))
 
 $(B)/fuzz/fuzz-%: t/fuzz/fuzz-%.c t/fuzz/fuzz.h $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) $(SECRET_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(FUZZ_LIBS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) $(LIB_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(FUZZ_LIBS)
 
 fuzz-bins: $(patsubst t/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
