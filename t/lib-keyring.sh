@@ -63,6 +63,26 @@ KEYRING_BUS_PID=
 KEYRING_DAEMON_PID=
 _keyring_atexit=
 
+# After a failed case: are the bus and the keyring daemon still running, and
+# what did the daemon last print?  (CI logs keep only failed cases' output.)
+_keyring_on_failure () {
+	local log
+	[ "$KEYRING_MODE" != file ] && [ -n "$KEYRING_BUS_PID" ] || return 0
+	test_pid_alive "$KEYRING_BUS_PID" ||
+		echo "lib-keyring: the test's dbus-daemon (pid $KEYRING_BUS_PID) is no longer running"
+	[ -n "$KEYRING_DAEMON_PID" ] || return 0
+	if test_pid_alive "$KEYRING_DAEMON_PID"; then
+		echo "lib-keyring: $KEYRING_PROVIDER (pid $KEYRING_DAEMON_PID) is still running"
+	else
+		echo "lib-keyring: $KEYRING_PROVIDER (pid $KEYRING_DAEMON_PID) is no longer running"
+	fi
+	log="$KEYRING_DIR/$KEYRING_DAEMON_NAME.log"
+	[ -s "$log" ] || return 0
+	echo "lib-keyring: the end of its log:"
+	tail -n 6 "$log" | sed -e 's/^/    /'
+}
+test_on_failure _keyring_on_failure
+
 KEYRING_PROVIDER=${GCB_KEYRING_PROVIDER:-gnome-keyring}
 case $KEYRING_PROVIDER in
 gnome-keyring)

@@ -165,6 +165,14 @@ test_atexit () {
 	_gcb_atexit+=("$1")
 }
 
+# test_on_failure COMMAND: run COMMAND (its output goes into the TAP stream
+# as "# " lines) after each failed case: the libraries use it to say
+# whether the daemons a case needed were still running.
+_gcb_on_failure=()
+test_on_failure () {
+	_gcb_on_failure+=("$1")
+}
+
 # While a case runs, fds 1 and 2 point at its log; bash keeps the original
 # ones on close-on-exec fds >= 10.  The exit handler finds them again by
 # device and inode, so no extra fd of ours is ever inherited by the programs
@@ -265,6 +273,10 @@ $_gcb_body
 		echo "not ok $_gcb_count - $_gcb_title"
 		echo "# exit status $_gcb_rc; output:"
 		_gcb_print_log "$_gcb_log"
+		local hook
+		for hook in "${_gcb_on_failure[@]}"; do
+			eval "$hook" </dev/null 2>&1 | sed -e 's/^/# /'
+		done
 	fi
 	rm -f "$_gcb_log"
 	return 0
