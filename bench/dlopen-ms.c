@@ -1,7 +1,7 @@
 /*
  * dlopen-ms.c - for `make bench`: the time dlopen() takes to load a module
- * with everything it links (the credential helper's core module: libsecret,
- * GLib, GIO), in a fresh process, as the gate loads it.
+ * with everything it links (the credential helper's core module: sd-bus
+ * from libsystemd, libgcrypt), in a fresh process, as the gate loads it.
  *
  *   dlopen-ms MODULE.so      prints the microseconds, exit 0; 1 if it fails
  */

@@ -245,6 +245,10 @@ int main(int argc, char **argv)
 	const struct gcb_verb *v;
 
 	harden();	/* we hold secrets: no core dumps, no ptrace */
+	/* a closed stdout is an EPIPE, reported in one line, not a silent
+	 * death by SIGPIPE (GIO used to set this as it loaded; sd-bus does
+	 * not, it sends with MSG_NOSIGNAL) */
+	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
 	msg_set_prog("git-credential-bitbucket");
 	if (argc < 2) {

@@ -1,25 +1,41 @@
 /*
- * keystore.c - the only libsecret user: the Secret Service backend of the
- * keystore interface (kss_* in keystore-ss.h; ksbackend.c dispatches
- * keystore.h's ks_* calls here or to the file store).
+ * keystore.c - the Secret Service backend of the keystore interface
+ * (kss_* in keystore-ss.h; ksbackend.c dispatches keystore.h's ks_* calls
+ * here or to the file store).
  *
- * Cost model (git runs the helper on every fetch and push): one search is
- * one D-Bus round trip returning object paths only; attributes are read per
- * item with one Properties.Get; the encrypted transfer session (the
- * Diffie-Hellman exchange) is opened on a thread of its own while the
- * search runs, so a get that finds its token waits for one more round
- * trip only, GetSecrets (the thread's calls are cancelled at close when no
- * secret was needed).  Every call carries a
- * timeout, nothing here ever prompts: a locked collection is an error.
+ * It talks to the service with sd-bus (libsystemd), not GIO: git runs the
+ * helper on every fetch and push, and on that path GIO cost more than
+ * everything else.  Measured on Debian 12 (2 CPUs, medians of 30 runs,
+ * whole processes started with posix_spawn): a probe that connects and
+ * makes two SearchItems calls took 33.9 ms with GIO, 19.0 ms with libdbus
+ * and 19.8 ms with sd-bus (the machine was loaded: the same ratio held
+ * quiet); loading GIO and its libraries alone was 5.4 ms of a 23.6 ms get.
+ * Storing goes through libsecret, in a module of its own loaded the first
+ * time something is stored (ss-store.c); reading secrets uses our own
+ * encrypted session (ss-session.c, and why).
+ *
+ * Cost model: one search is one D-Bus round trip returning object paths
+ * only; attributes are read per item with one Properties.Get; our half of
+ * the session's key exchange is computed on a thread while the search
+ * runs, and OpenSession and GetSecrets follow when a secret is needed.
+ * No two calls of this process are ever in flight at once (gnome-keyring
+ * answers a call that overlaps an OpenSession of the same caller
+ * wrongly: see need_session).  Every call carries a timeout; nothing here
+ * ever prompts on its own: a locked collection is an error.
  */
-#define SECRET_API_SUBJECT_TO_CHANGE 1
-#include <libsecret/secret.h>
+#include <systemd/sd-bus.h>
 
 #include "keystore.h"
 #include "keystore-ss.h"
+#include "modload.h"
 #include "ss-session.h"
+#include "ss-store.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,87 +44,94 @@
 #include <unistd.h>
 
 #define BUS_NAME	"org.freedesktop.secrets"
+#define SERVICE_PATH	"/org/freedesktop/secrets"
+#define SERVICE_IFACE	"org.freedesktop.Secret.Service"
 #define ITEM_IFACE	"org.freedesktop.Secret.Item"
 #define COLL_IFACE	"org.freedesktop.Secret.Collection"
 #define PROPS_IFACE	"org.freedesktop.DBus.Properties"
 #define PROMPT_IFACE	"org.freedesktop.Secret.Prompt"
-#define DEFAULT_ALIAS	"/org/freedesktop/secrets/aliases/default"
 #define CALL_TIMEOUT_MS	(KS_CALL_SECONDS * 1000)
 
 struct kss {
-	GDBusConnection *conn;
-	SecretService *service;		/* libsecret's, created to store */
-	int service_err;		/* its error, when it failed */
+	sd_bus *bus;
 	struct ss_session *session;	/* ours, to read secrets (ss-session.c) */
 	struct ss_half *half;		/* our half of its key exchange */
-	GThread *half_thread;		/* making the half, started by kss_open */
+	pthread_t half_thread;		/* making the half, started by kss_open */
+	int half_running;
 	int session_err;		/* its error, when it failed */
 	int default_unlocked;		/* the default collection was seen unlocked */
 };
 
 struct kss_list {
-	gchar **paths;
+	char **paths;
 	size_t n;
 };
 
-/* Map a GError to our codes; frees it. */
-static int map_error(GError *err)
+static void strv_free(char **v)
 {
+	if (v == NULL)
+		return;
+	for (size_t i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* A failed call (sd-bus's negative errno RC, and the error it set) in our
+ * codes; frees the error. */
+static int map_error(int rc, sd_bus_error *e)
+{
+	const char *name = e->name, *msg = e->message ? e->message : "";
 	int r = KS_ERR_INTERNAL;
 
-	if (err == NULL)
-		return KS_ERR_INTERNAL;
-	if (err->domain == G_DBUS_ERROR) {
-		switch (err->code) {
-		case G_DBUS_ERROR_SERVICE_UNKNOWN:
-		case G_DBUS_ERROR_NAME_HAS_NO_OWNER:
-			r = KS_ERR_NO_SERVICE;
-			break;
-		case G_DBUS_ERROR_NO_REPLY:
-			/* the peer left the bus while we waited, or never answered */
-			r = strstr(err->message, "disconnected") ? KS_ERR_DIED :
-								    KS_ERR_TIMEOUT;
-			break;
-		case G_DBUS_ERROR_TIMEOUT:
-		case G_DBUS_ERROR_TIMED_OUT:
+	if (name == NULL)
+		;
+	else if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN,
+					SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+		r = KS_ERR_NO_SERVICE;
+	else if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
+		/* the peer left the bus while we waited, or never answered */
+		r = strstr(msg, "disconnected") ? KS_ERR_DIED : KS_ERR_TIMEOUT;
+	else if (sd_bus_error_has_names(e, SD_BUS_ERROR_TIMEOUT,
+					"org.freedesktop.DBus.Error.TimedOut"))
+		r = KS_ERR_TIMEOUT;
+	else if (sd_bus_error_has_names(e, SD_BUS_ERROR_DISCONNECTED,
+					SD_BUS_ERROR_NO_SERVER))
+		r = KS_ERR_DIED;
+	else if (sd_bus_error_has_names(e, SD_BUS_ERROR_UNKNOWN_METHOD,
+					SD_BUS_ERROR_UNKNOWN_OBJECT,
+					"org.freedesktop.Secret.Error.NoSuchObject"))
+		r = KS_ERR_NOT_FOUND;
+	else if (sd_bus_error_has_name(e, "org.freedesktop.Secret.Error.IsLocked"))
+		r = KS_ERR_LOCKED;
+	else if (strstr(msg, "IsLocked") || strstr(msg, "locked"))
+		r = KS_ERR_LOCKED;
+	else if (strstr(msg, "NoSuchObject"))
+		r = KS_ERR_NOT_FOUND;
+	/* errors of our own end of the connection */
+	if (r == KS_ERR_INTERNAL) {
+		switch (-rc) {
+		case ETIMEDOUT:
 			r = KS_ERR_TIMEOUT;
 			break;
-		case G_DBUS_ERROR_DISCONNECTED:
-		case G_DBUS_ERROR_NO_SERVER:
+		case ECONNRESET:
+		case ENOTCONN:
+		case EPIPE:
+		case ESHUTDOWN:
+		case ECONNREFUSED:
 			r = KS_ERR_DIED;
 			break;
-		case G_DBUS_ERROR_UNKNOWN_METHOD:
-		case G_DBUS_ERROR_UNKNOWN_OBJECT:
-			r = KS_ERR_NOT_FOUND;
+		case ENOMEM:
+			r = KS_ERR_NOMEM;
 			break;
 		default:
 			break;
 		}
-	} else if (err->domain == G_IO_ERROR) {
-		if (err->code == G_IO_ERROR_TIMED_OUT ||
-		    err->code == G_IO_ERROR_CANCELLED)
-			r = KS_ERR_TIMEOUT;
-		else if (err->code == G_IO_ERROR_CLOSED ||
-			 err->code == G_IO_ERROR_BROKEN_PIPE ||
-			 err->code == G_IO_ERROR_CONNECTION_CLOSED)
-			r = KS_ERR_DIED;
-	} else if (err->domain == SECRET_ERROR) {
-		if (err->code == SECRET_ERROR_IS_LOCKED)
-			r = KS_ERR_LOCKED;
-		else if (err->code == SECRET_ERROR_NO_SUCH_OBJECT)
-			r = KS_ERR_NOT_FOUND;
 	}
-	if (r == KS_ERR_INTERNAL && err->message != NULL) {
-		if (strstr(err->message, "IsLocked") || strstr(err->message, "locked"))
-			r = KS_ERR_LOCKED;
-		else if (strstr(err->message, "NoSuchObject"))
-			r = KS_ERR_NOT_FOUND;
-	}
-	g_error_free(err);
+	sd_bus_error_free(e);
 	return r;
 }
 
-/* Is there a session bus address to try?  (Avoid GIO's X11 autolaunch.) */
+/* Is there a session bus address to try?  (No autolaunch.) */
 static int have_bus_address(void)
 {
 	const char *addr = getenv("DBUS_SESSION_BUS_ADDRESS");
@@ -127,31 +150,49 @@ static int have_bus_address(void)
 	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-static GVariant *bus_call(struct kss *ks, const char *dest,
-			  const char *path, const char *iface,
-			  const char *method, GVariant *args,
-			  const GVariantType *reply, int *r)
+/* A method call on the service's name, to fill in and pass to call(). */
+static int new_call(struct kss *ks, const char *path, const char *iface,
+		    const char *method, sd_bus_message **m)
 {
-	GError *err = NULL;
-	GVariant *v;
+	int rc = sd_bus_message_new_method_call(ks->bus, m, BUS_NAME, path,
+						iface, method);
 
-	v = g_dbus_connection_call_sync(ks->conn, dest, path, iface, method,
-					args, reply, G_DBUS_CALL_FLAGS_NONE,
-					CALL_TIMEOUT_MS, NULL, &err);
-	if (v == NULL)
-		*r = map_error(err);
-	else
-		*r = KS_OK;
-	return v;
+	return rc < 0 ? (rc == -ENOMEM ? KS_ERR_NOMEM : KS_ERR_INTERNAL) : KS_OK;
 }
 
-static gpointer make_half(gpointer ks);
+/* Send M (unreferenced here), wait for the reply (*REPLY, or NULL). */
+static int call(struct kss *ks, sd_bus_message *m, sd_bus_message **reply)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *rep = NULL;
+	int rc;
+
+	if (reply != NULL)
+		*reply = NULL;
+	rc = sd_bus_call(ks->bus, m, 0, &e, &rep);
+	sd_bus_message_unref(m);
+	if (rc < 0)
+		return map_error(rc, &e);
+	sd_bus_error_free(&e);
+	if (reply != NULL)
+		*reply = rep;
+	else
+		sd_bus_message_unref(rep);
+	return KS_OK;
+}
+
+/* A message that could not be built or read: memory, or a bad answer. */
+static int bad(int rc)
+{
+	return rc == -ENOMEM ? KS_ERR_NOMEM : KS_ERR_INTERNAL;
+}
+
+static void *make_half(void *ks);
 static void join_half(struct kss *ks);
 
 int kss_open(struct kss **out)
 {
 	struct kss *ks;
-	GError *err = NULL;
 
 	*out = NULL;
 	if (!have_bus_address())
@@ -165,18 +206,17 @@ int kss_open(struct kss **out)
 	 * the connection, so that work overlaps with the connection and the
 	 * search (ss-session.c: why not libsecret's session).
 	 */
-	ks->half_thread = g_thread_try_new("gcb-dh-half", make_half, ks, NULL);
+	ks->half_running = pthread_create(&ks->half_thread, NULL, make_half, ks) == 0;
 	/*
 	 * No separate "is the service there" round trip: the first call
 	 * fails with ServiceUnknown when nobody owns the name and the bus
 	 * cannot start it (a desktop bus activates gnome-keyring on demand).
 	 */
-	ks->conn = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &err);
-	if (ks->conn == NULL) {
-		g_error_free(err);
+	if (sd_bus_open_user(&ks->bus) < 0) {
 		kss_close(ks);
 		return KS_ERR_NO_BUS;
 	}
+	sd_bus_set_method_call_timeout(ks->bus, (uint64_t)CALL_TIMEOUT_MS * 1000);
 	*out = ks;
 	return KS_OK;
 }
@@ -188,10 +228,8 @@ void kss_close(struct kss *ks)
 	join_half(ks);
 	ss_session_free(ks->session);
 	ss_half_free(ks->half);
-	if (ks->service != NULL)
-		g_object_unref(ks->service);
-	if (ks->conn != NULL)
-		g_object_unref(ks->conn);
+	if (ks->bus != NULL)
+		sd_bus_flush_close_unref(ks->bus);
 	free(ks);
 }
 
@@ -204,7 +242,7 @@ void kss_close(struct kss *ks)
  * caller's OpenSession with nothing found, or with an error (t5000 failed
  * about one run in five when the thread sent OpenSession itself).
  */
-static gpointer make_half(gpointer data)
+static void *make_half(void *data)
 {
 	struct kss *ks = data;
 
@@ -214,85 +252,93 @@ static gpointer make_half(gpointer data)
 
 static void join_half(struct kss *ks)
 {
-	if (ks->half_thread != NULL) {
-		g_thread_join(ks->half_thread);
-		ks->half_thread = NULL;
+	if (ks->half_running) {
+		pthread_join(ks->half_thread, NULL);
+		ks->half_running = 0;
 	}
 }
 
 static int need_session(struct kss *ks)
 {
-	GError *err = NULL;
+	sd_bus_message *m = NULL, *rep = NULL;
+	const unsigned char *pub;
+	const void *peer;
+	const char *path;
+	size_t n_pub, n_peer;
+	int r, rc;
 
 	join_half(ks);
 	if (ks->session != NULL || ks->session_err != KS_OK)
 		return ks->session_err;
 	if (ks->half == NULL && (ks->half = ss_half_new()) == NULL)
-		ks->session_err = KS_ERR_INTERNAL;
-	else if (ss_session_open(ks->conn, ks->half, CALL_TIMEOUT_MS,
-				 &ks->session, &err) != 0)
-		ks->session_err = err != NULL ? map_error(err) : KS_ERR_INTERNAL;
-	return ks->session_err;
-}
-
-/* libsecret's service proxy, to store: made on first need. */
-static int need_service(struct kss *ks)
-{
-	GError *err = NULL;
-
-	/*
-	 * Not while the half's thread runs: libsecret initialises libgcrypt
-	 * on first use, and that must not race with the thread's use of it.
-	 * Storing is not git's hot path; the thread is done in milliseconds.
-	 */
-	join_half(ks);
-	if (ks->service == NULL && ks->service_err == KS_OK) {
-		ks->service = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION,
-						      NULL, &err);
-		if (ks->service == NULL)
-			ks->service_err = map_error(err);
-		else
-			/* libsecret's own calls use the proxy's timeout: bound them too */
-			g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(ks->service),
-							 CALL_TIMEOUT_MS);
+		return ks->session_err = KS_ERR_INTERNAL;
+	if ((r = new_call(ks, SERVICE_PATH, SERVICE_IFACE, "OpenSession", &m)) != KS_OK)
+		return ks->session_err = r;
+	pub = ss_half_public(ks->half, &n_pub);
+	if ((rc = sd_bus_message_append(m, "s", SS_ALGORITHM)) < 0 ||
+	    (rc = sd_bus_message_open_container(m, 'v', "ay")) < 0 ||
+	    (rc = sd_bus_message_append_array(m, 'y', pub, n_pub)) < 0 ||
+	    (rc = sd_bus_message_close_container(m)) < 0) {
+		sd_bus_message_unref(m);
+		return ks->session_err = bad(rc);
 	}
-	if (ks->service == NULL)
-		return ks->service_err != KS_OK ? ks->service_err : KS_ERR_INTERNAL;
-	return KS_OK;
+	if ((r = call(ks, m, &rep)) != KS_OK)
+		return ks->session_err = r;
+	/* (vo): the server's half, ay in the variant, and the session */
+	if ((rc = sd_bus_message_enter_container(rep, 'v', "ay")) < 0 ||
+	    (rc = sd_bus_message_read_array(rep, 'y', &peer, &n_peer)) < 0 ||
+	    (rc = sd_bus_message_exit_container(rep)) < 0 ||
+	    (rc = sd_bus_message_read(rep, "o", &path)) < 0)
+		ks->session_err = bad(rc);
+	else if ((ks->session = ss_session_new(ks->half, path, peer, n_peer)) == NULL)
+		ks->session_err = KS_ERR_INTERNAL;
+	sd_bus_message_unref(rep);
+	return ks->session_err;
 }
 
 /* ---- attributes <-> struct ks_item ---- */
 
-static void put_ll(GVariantBuilder *b, const char *key, long long v)
-{
-	char num[32];
+/* An item's attributes as key, value, ..., NULL (into A's buffers). */
+struct attrs {
+	const char *kv[2 * 14 + 1];
+	char port[16], created[24], last_used[24], warned[24];
+};
 
-	snprintf(num, sizeof(num), "%lld", v);
-	g_variant_builder_add(b, "{ss}", key, num);
+static const char *const *item_attributes(const struct ks_item *it, struct attrs *a)
+{
+	size_t n = 0;
+
+	snprintf(a->port, sizeof(a->port), "%u", it->port);
+	snprintf(a->created, sizeof(a->created), "%lld", it->created);
+	snprintf(a->last_used, sizeof(a->last_used), "%lld", it->last_used);
+	snprintf(a->warned, sizeof(a->warned), "%lld", it->warned);
+#define KV(k, v) (a->kv[n++] = (k), a->kv[n++] = (v))
+	KV("xdg:schema", KS_SCHEMA);
+	KV("kind", it->kind);
+	KV("protocol", it->protocol);
+	KV("host", it->host);
+	KV("port", a->port);
+	KV("scope", it->scope);
+	KV("username", it->username);
+	KV("name", it->name);
+	KV("repos", it->repos);
+	KV("read_only", it->read_only ? "true" : "false");
+	KV("created", a->created);
+	KV("last_used", a->last_used);
+	KV("warned", a->warned);
+#undef KV
+	a->kv[n] = NULL;
+	return a->kv;
 }
 
-static GVariant *item_attributes(const struct ks_item *it)
+/* Append KV (key, value, ..., NULL) to M as a{ss}. */
+static int append_dict(sd_bus_message *m, const char *const *kv)
 {
-	GVariantBuilder b;
-	char port[16];
+	int rc = sd_bus_message_open_container(m, 'a', "{ss}");
 
-	g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
-	g_variant_builder_add(&b, "{ss}", "xdg:schema", KS_SCHEMA);
-	g_variant_builder_add(&b, "{ss}", "kind", it->kind);
-	g_variant_builder_add(&b, "{ss}", "protocol", it->protocol);
-	g_variant_builder_add(&b, "{ss}", "host", it->host);
-	snprintf(port, sizeof(port), "%u", it->port);
-	g_variant_builder_add(&b, "{ss}", "port", port);
-	g_variant_builder_add(&b, "{ss}", "scope", it->scope);
-	g_variant_builder_add(&b, "{ss}", "username", it->username);
-	g_variant_builder_add(&b, "{ss}", "name", it->name);
-	g_variant_builder_add(&b, "{ss}", "repos", it->repos);
-	g_variant_builder_add(&b, "{ss}", "read_only",
-			      it->read_only ? "true" : "false");
-	put_ll(&b, "created", it->created);
-	put_ll(&b, "last_used", it->last_used);
-	put_ll(&b, "warned", it->warned);
-	return g_variant_builder_end(&b);
+	for (size_t i = 0; rc >= 0 && kv[i] != NULL; i += 2)
+		rc = sd_bus_message_append(m, "{ss}", kv[i], kv[i + 1]);
+	return rc < 0 ? rc : sd_bus_message_close_container(m);
 }
 
 static int set_field(char *dst, size_t n, const char *v)
@@ -317,68 +363,137 @@ static long long parse_ll(const char *v)
 	return n;
 }
 
-static int item_from_attributes(GVariant *attrs, struct ks_item *it)
+static int item_set(struct ks_item *it, const char *k, const char *v)
 {
-	GVariantIter iter;
-	const char *k, *v;
-	int r = KS_OK;
+	if (strcmp(k, "kind") == 0)
+		return set_field(it->kind, sizeof(it->kind), v);
+	if (strcmp(k, "protocol") == 0)
+		return set_field(it->protocol, sizeof(it->protocol), v);
+	if (strcmp(k, "host") == 0)
+		return set_field(it->host, sizeof(it->host), v);
+	if (strcmp(k, "port") == 0) {
+		long long p = parse_ll(v);
 
-	g_variant_iter_init(&iter, attrs);
-	while (r == KS_OK && g_variant_iter_next(&iter, "{&s&s}", &k, &v)) {
-		if (strcmp(k, "kind") == 0)
-			r = set_field(it->kind, sizeof(it->kind), v);
-		else if (strcmp(k, "protocol") == 0)
-			r = set_field(it->protocol, sizeof(it->protocol), v);
-		else if (strcmp(k, "host") == 0)
-			r = set_field(it->host, sizeof(it->host), v);
-		else if (strcmp(k, "port") == 0) {
-			long long p = parse_ll(v);
-
-			it->port = p > 0 && p <= 65535 ? (unsigned)p : 0;
-		} else if (strcmp(k, "scope") == 0)
-			r = set_field(it->scope, sizeof(it->scope), v);
-		else if (strcmp(k, "username") == 0)
-			r = set_field(it->username, sizeof(it->username), v);
-		else if (strcmp(k, "name") == 0)
-			r = set_field(it->name, sizeof(it->name), v);
-		else if (strcmp(k, "repos") == 0)
-			r = set_field(it->repos, sizeof(it->repos), v);
-		else if (strcmp(k, "read_only") == 0)
-			it->read_only = strcmp(v, "true") == 0;
-		else if (strcmp(k, "created") == 0)
-			it->created = parse_ll(v);
-		else if (strcmp(k, "last_used") == 0)
-			it->last_used = parse_ll(v);
-		else if (strcmp(k, "warned") == 0)
-			it->warned = parse_ll(v);
-	}
-	return r;
+		it->port = p > 0 && p <= 65535 ? (unsigned)p : 0;
+	} else if (strcmp(k, "scope") == 0)
+		return set_field(it->scope, sizeof(it->scope), v);
+	else if (strcmp(k, "username") == 0)
+		return set_field(it->username, sizeof(it->username), v);
+	else if (strcmp(k, "name") == 0)
+		return set_field(it->name, sizeof(it->name), v);
+	else if (strcmp(k, "repos") == 0)
+		return set_field(it->repos, sizeof(it->repos), v);
+	else if (strcmp(k, "read_only") == 0)
+		it->read_only = strcmp(v, "true") == 0;
+	else if (strcmp(k, "created") == 0)
+		it->created = parse_ll(v);
+	else if (strcmp(k, "last_used") == 0)
+		it->last_used = parse_ll(v);
+	else if (strcmp(k, "warned") == 0)
+		it->warned = parse_ll(v);
+	return KS_OK;
 }
 
-/* ---- search ---- */
+/* ---- properties ---- */
+
+/* Properties.Get of PATH's IFACE.NAME: *REPLY entered into its variant of
+ * type TYPE.  KS_ERR_INTERNAL when the value has another type. */
+static int get_property(struct kss *ks, const char *path, const char *iface,
+			const char *name, const char *type, sd_bus_message **reply)
+{
+	sd_bus_message *m;
+	int r, rc;
+
+	*reply = NULL;
+	if ((r = new_call(ks, path, PROPS_IFACE, "Get", &m)) != KS_OK)
+		return r;
+	if ((rc = sd_bus_message_append(m, "ss", iface, name)) < 0) {
+		sd_bus_message_unref(m);
+		return bad(rc);
+	}
+	if ((r = call(ks, m, reply)) != KS_OK)
+		return r;
+	if ((rc = sd_bus_message_enter_container(*reply, 'v', type)) <= 0) {
+		*reply = sd_bus_message_unref(*reply);
+		return rc < 0 ? bad(rc) : KS_ERR_INTERNAL;
+	}
+	return KS_OK;
+}
 
 /* A boolean property; -1 when it cannot be read. */
 static int get_bool(struct kss *ks, const char *path, const char *iface,
 		    const char *name, int *r)
 {
-	GVariant *v, *inner;
-	int b = -1;
+	sd_bus_message *rep;
+	int b = -1, v;
 
-	v = bus_call(ks, BUS_NAME, path, PROPS_IFACE, "Get",
-		     g_variant_new("(ss)", iface, name), G_VARIANT_TYPE("(v)"), r);
-	if (v == NULL)
+	if ((*r = get_property(ks, path, iface, name, "b", &rep)) != KS_OK)
 		return -1;
-	g_variant_get(v, "(v)", &inner);
-	if (g_variant_is_of_type(inner, G_VARIANT_TYPE_BOOLEAN))
-		b = g_variant_get_boolean(inner);
-	g_variant_unref(inner);
-	g_variant_unref(v);
+	if (sd_bus_message_read(rep, "b", &v) > 0)
+		b = v != 0;
+	sd_bus_message_unref(rep);
 	return b;
 }
 
 /*
- * Is the default collection locked?  One round trip through its alias
- * path, and none once it was seen unlocked (or the alias is unknown).
+ * The default collection's object path (malloc'd), asked with ReadAlias:
+ * KS_OK, KS_ERR_NO_COLLECTION, or the call's error.
+ *
+ * Never through the alias path (/org/freedesktop/secrets/aliases/default)
+ * and never a Properties.Get as a connection's first call: gnome-keyring
+ * 48 (Debian 13) aborts, or answers for a garbled path, when either
+ * meets a client that has just connected.  It registers each new client
+ * from an idle callback while its D-Bus thread already rewrites alias
+ * paths from the table that registration replaces, and a Properties.Get
+ * can be served before the client is registered.  Measured on Debian 13,
+ * 6 processes at once, 1,800 short-lived clients per run: a first call
+ * Properties.Get of Locked through the alias aborted the daemon in each
+ * of 2 runs (within seconds); with a call to the service first, 2 of
+ * 1,800 Gets through the alias failed with "Object does not exist at
+ * path /org/freedesktop/secrets/collection/_2c_00..."; SearchItems first,
+ * 0 of 1,800.  (The last CI run lost its trixie part to that abort.)
+ */
+static int default_path(struct kss *ks, char **path)
+{
+	sd_bus_message *m, *rep;
+	const char *p;
+	int r, rc;
+
+	*path = NULL;
+	if ((r = new_call(ks, SERVICE_PATH, SERVICE_IFACE, "ReadAlias", &m)) != KS_OK)
+		return r;
+	if ((rc = sd_bus_message_append(m, "s", "default")) < 0) {
+		sd_bus_message_unref(m);
+		return bad(rc);
+	}
+	if ((r = call(ks, m, &rep)) != KS_OK)
+		return r;
+	if ((rc = sd_bus_message_read(rep, "o", &p)) < 0)
+		r = bad(rc);
+	else if (strcmp(p, "/") == 0)
+		r = KS_ERR_NO_COLLECTION;
+	else if ((*path = strdup(p)) == NULL)
+		r = KS_ERR_NOMEM;
+	sd_bus_message_unref(rep);
+	return r;
+}
+
+/* Is the default collection locked: 1, 0, or -1 with *R why not known. */
+static int default_locked_state(struct kss *ks, int *r)
+{
+	char *path;
+	int locked;
+
+	if ((*r = default_path(ks, &path)) != KS_OK)
+		return -1;
+	locked = get_bool(ks, path, COLL_IFACE, "Locked", r);
+	free(path);
+	return locked;
+}
+
+/*
+ * Is the default collection locked?  Two round trips (ReadAlias, then
+ * its Locked), and none once it was seen unlocked (or there is none).
  */
 static int default_locked(struct kss *ks)
 {
@@ -386,7 +501,7 @@ static int default_locked(struct kss *ks)
 
 	if (ks->default_unlocked)
 		return 0;
-	locked = get_bool(ks, DEFAULT_ALIAS, COLL_IFACE, "Locked", &r);
+	locked = default_locked_state(ks, &r);
 	if (locked != 1)
 		ks->default_unlocked = 1;
 	return locked == 1;
@@ -395,21 +510,17 @@ static int default_locked(struct kss *ks)
 int kss_get_label(struct kss *ks, const struct ks_item *it, char *buf,
 		  size_t len)
 {
-	GVariant *v, *inner;
+	sd_bus_message *rep;
+	const char *label;
 	int r;
 
 	if (len > 0)
 		buf[0] = '\0';
-	v = bus_call(ks, BUS_NAME, it->id, PROPS_IFACE, "Get",
-		     g_variant_new("(ss)", ITEM_IFACE, "Label"),
-		     G_VARIANT_TYPE("(v)"), &r);
-	if (v == NULL)
-		return r;
-	g_variant_get(v, "(v)", &inner);
-	if (g_variant_is_of_type(inner, G_VARIANT_TYPE_STRING) && len > 0)
-		snprintf(buf, len, "%s", g_variant_get_string(inner, NULL));
-	g_variant_unref(inner);
-	g_variant_unref(v);
+	if ((r = get_property(ks, it->id, ITEM_IFACE, "Label", "s", &rep)) != KS_OK)
+		return r == KS_ERR_INTERNAL ? KS_OK : r;
+	if (sd_bus_message_read(rep, "s", &label) > 0 && len > 0)
+		snprintf(buf, len, "%s", label);
+	sd_bus_message_unref(rep);
 	return KS_OK;
 }
 
@@ -417,7 +528,7 @@ int kss_probe(struct kss *ks)
 {
 	int r = KS_OK, locked;
 
-	locked = get_bool(ks, DEFAULT_ALIAS, COLL_IFACE, "Locked", &r);
+	locked = default_locked_state(ks, &r);
 	if (locked == 1)
 		return KS_ERR_LOCKED;
 	if (locked == 0) {
@@ -429,63 +540,92 @@ int kss_probe(struct kss *ks)
 	       KS_ERR_NO_COLLECTION : r;
 }
 
-/* The SearchItems attributes: every non-empty field, widened by flags. */
-static GVariant *pattern_variant(const struct ks_item *p, unsigned flags)
-{
-	GVariantBuilder b;
-	char port[16];
+/* ---- search ---- */
 
-	g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
-	g_variant_builder_add(&b, "{ss}", "xdg:schema", KS_SCHEMA);
+/* The SearchItems attributes: every non-empty field, widened by flags. */
+static const char *const *pattern_attributes(const struct ks_item *p,
+					     unsigned flags, struct attrs *a)
+{
+	size_t n = 0;
+
+	snprintf(a->port, sizeof(a->port), "%u", p->port);
+#define KV(k, v) (a->kv[n++] = (k), a->kv[n++] = (v))
+	KV("xdg:schema", KS_SCHEMA);
 	if (p->kind[0])
-		g_variant_builder_add(&b, "{ss}", "kind", p->kind);
+		KV("kind", p->kind);
 	if (p->protocol[0])
-		g_variant_builder_add(&b, "{ss}", "protocol", p->protocol);
+		KV("protocol", p->protocol);
 	if (p->host[0])
-		g_variant_builder_add(&b, "{ss}", "host", p->host);
-	if (flags & KS_MATCH_PORT) {
-		snprintf(port, sizeof(port), "%u", p->port);
-		g_variant_builder_add(&b, "{ss}", "port", port);
-	}
+		KV("host", p->host);
+	if (flags & KS_MATCH_PORT)
+		KV("port", a->port);
 	if (p->scope[0] || (flags & KS_MATCH_SCOPE))
-		g_variant_builder_add(&b, "{ss}", "scope", p->scope);
+		KV("scope", p->scope);
 	if (p->username[0])
-		g_variant_builder_add(&b, "{ss}", "username", p->username);
+		KV("username", p->username);
 	if (p->name[0])
-		g_variant_builder_add(&b, "{ss}", "name", p->name);
-	return g_variant_builder_end(&b);
+		KV("name", p->name);
+#undef KV
+	a->kv[n] = NULL;
+	return a->kv;
+}
+
+/* Read an array of object paths (ao) from M into *OUT (NULL-terminated,
+ * malloc'd), its length in *N. */
+static int read_paths(sd_bus_message *m, char ***out, size_t *n)
+{
+	char **v = NULL;
+	int rc = sd_bus_message_read_strv(m, &v);
+
+	*out = NULL;
+	*n = 0;
+	if (rc < 0)
+		return bad(rc);
+	if (v == NULL && (v = calloc(1, sizeof(*v))) == NULL)
+		return KS_ERR_NOMEM;
+	while (v[*n] != NULL)
+		(*n)++;
+	*out = v;
+	return KS_OK;
 }
 
 int kss_search(struct kss *ks, const struct ks_item *pattern,
 	      unsigned flags, struct kss_list **out, size_t *locked_out)
 {
-	GVariant *v;
-	gchar **unlocked = NULL, **locked = NULL;
+	sd_bus_message *m, *rep = NULL;
+	char **locked = NULL;
 	struct kss_list *l;
-	int r;
+	struct attrs a;
+	size_t n_locked = 0;
+	int r, rc;
 
 	*out = NULL;
 	if (locked_out != NULL)
 		*locked_out = 0;
 	/* one SearchItems call on the bus; paths only */
-	v = bus_call(ks, BUS_NAME, "/org/freedesktop/secrets",
-		     "org.freedesktop.Secret.Service", "SearchItems",
-		     g_variant_new("(@a{ss})", pattern_variant(pattern, flags)),
-		     G_VARIANT_TYPE("(aoao)"), &r);
-	if (v == NULL)
+	if ((r = new_call(ks, SERVICE_PATH, SERVICE_IFACE, "SearchItems", &m)) != KS_OK)
 		return r;
-	g_variant_get(v, "(^ao^ao)", &unlocked, &locked);
-	g_variant_unref(v);
+	if ((rc = append_dict(m, pattern_attributes(pattern, flags, &a))) < 0) {
+		sd_bus_message_unref(m);
+		return bad(rc);
+	}
+	if ((r = call(ks, m, &rep)) != KS_OK)
+		return r;
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		g_strfreev(unlocked);
-		g_strfreev(locked);
+		sd_bus_message_unref(rep);
 		return KS_ERR_NOMEM;
 	}
-	l->paths = unlocked;
-	l->n = unlocked ? g_strv_length(unlocked) : 0;
-	if (locked_out != NULL && locked != NULL)
-		*locked_out = g_strv_length(locked);
-	g_strfreev(locked);
+	/* (aoao): the unlocked items, then the locked ones */
+	if ((r = read_paths(rep, &l->paths, &l->n)) == KS_OK)
+		r = read_paths(rep, &locked, &n_locked);
+	sd_bus_message_unref(rep);
+	strv_free(locked);
+	if (r != KS_OK) {
+		kss_list_free(l);
+		return r;
+	}
+	if (locked_out != NULL)
+		*locked_out = n_locked;
 	*out = l;
 	/* nothing at all: empty, or a provider hiding a locked database? */
 	if (locked_out != NULL && *locked_out == 0 && l->n == 0 &&
@@ -503,30 +643,28 @@ void kss_list_free(struct kss_list *list)
 {
 	if (list == NULL)
 		return;
-	g_strfreev(list->paths);
+	strv_free(list->paths);
 	free(list);
 }
 
 static int load_item(struct kss *ks, const char *path, struct ks_item *out)
 {
-	GVariant *v, *inner;
-	int r;
+	sd_bus_message *rep;
+	const char *k, *v;
+	int r, rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = set_field(out->id, sizeof(out->id), path)) != KS_OK)
 		return r;
-	v = bus_call(ks, BUS_NAME, path, PROPS_IFACE, "Get",
-		     g_variant_new("(ss)", ITEM_IFACE, "Attributes"),
-		     G_VARIANT_TYPE("(v)"), &r);
-	if (v == NULL)
+	if ((r = get_property(ks, path, ITEM_IFACE, "Attributes", "a{ss}", &rep)) != KS_OK)
 		return r;
-	g_variant_get(v, "(v)", &inner);
-	if (g_variant_is_of_type(inner, G_VARIANT_TYPE("a{ss}")))
-		r = item_from_attributes(inner, out);
-	else
-		r = KS_ERR_INTERNAL;
-	g_variant_unref(inner);
-	g_variant_unref(v);
+	if ((rc = sd_bus_message_enter_container(rep, 'a', "{ss}")) < 0)
+		r = bad(rc);
+	while (r == KS_OK && (rc = sd_bus_message_read(rep, "{ss}", &k, &v)) > 0)
+		r = item_set(out, k, v);
+	if (r == KS_OK && rc < 0)
+		r = bad(rc);
+	sd_bus_message_unref(rep);
 	return r;
 }
 
@@ -550,59 +688,93 @@ int kss_list_get(struct kss *ks, const struct kss_list *list, size_t i,
 
 /* ---- secrets ---- */
 
+/* One entry of GetSecrets' a{o(oayays)}, entered: decrypt it when it is
+ * ID's.  1 when it was (*R its result), 0 when it is another item's. */
+static int secret_entry(struct kss *ks, sd_bus_message *rep, const char *id,
+			struct sbuf *out, int *r)
+{
+	const char *item, *spath, *type;
+	const void *iv, *ct;
+	size_t n_iv, n_ct;
+	int rc;
+
+	if ((rc = sd_bus_message_read(rep, "o", &item)) < 0)
+		goto bad;
+	if (strcmp(item, id) != 0) {
+		if ((rc = sd_bus_message_skip(rep, "(oayays)")) < 0)
+			goto bad;
+		return 0;
+	}
+	if ((rc = sd_bus_message_enter_container(rep, 'r', "oayays")) < 0 ||
+	    (rc = sd_bus_message_read(rep, "o", &spath)) < 0 ||
+	    (rc = sd_bus_message_read_array(rep, 'y', &iv, &n_iv)) < 0 ||
+	    (rc = sd_bus_message_read_array(rep, 'y', &ct, &n_ct)) < 0 ||
+	    (rc = sd_bus_message_read(rep, "s", &type)) < 0)
+		goto bad;
+	*r = ss_session_decrypt(ks->session, spath, iv, n_iv, ct, n_ct, out);
+	return 1;
+bad:
+	*r = bad(rc);
+	return 1;
+}
+
 int kss_get_secret(struct kss *ks, const struct ks_item *it,
 		  struct sbuf *out)
 {
-	const gchar *paths[] = { it->id, NULL };
-	GVariant *v, *secrets, *one;
-	int r;
+	sd_bus_message *m, *rep = NULL;
+	int r, rc, found = 0;
 
 	sbuf_reset(out);
 	if ((r = need_session(ks)) != KS_OK)
 		return r;
-	v = bus_call(ks, BUS_NAME, "/org/freedesktop/secrets",
-		     "org.freedesktop.Secret.Service", "GetSecrets",
-		     g_variant_new("(^aoo)", paths, ss_session_path(ks->session)),
-		     G_VARIANT_TYPE("(a{o(oayays)})"), &r);
-	if (v == NULL)
+	if ((r = new_call(ks, SERVICE_PATH, SERVICE_IFACE, "GetSecrets", &m)) != KS_OK)
 		return r;
-	secrets = g_variant_get_child_value(v, 0);
-	one = g_variant_lookup_value(secrets, it->id, G_VARIANT_TYPE("(oayays)"));
+	if ((rc = sd_bus_message_open_container(m, 'a', "o")) < 0 ||
+	    (rc = sd_bus_message_append(m, "o", it->id)) < 0 ||
+	    (rc = sd_bus_message_close_container(m)) < 0 ||
+	    (rc = sd_bus_message_append(m, "o", ss_session_path(ks->session))) < 0) {
+		sd_bus_message_unref(m);
+		return bad(rc);
+	}
+	if ((r = call(ks, m, &rep)) != KS_OK)
+		return r;
+	/* the reply holds only cipher text; erase it when freed anyway */
+	sd_bus_message_sensitive(rep);
 	/* no entry: the item is gone (a locked one is an error above) */
-	r = one != NULL ? ss_session_decrypt(ks->session, one, out) : KS_ERR_NOT_FOUND;
-	if (one != NULL)
-		g_variant_unref(one);
-	g_variant_unref(secrets);
-	g_variant_unref(v);
+	r = KS_ERR_NOT_FOUND;
+	if ((rc = sd_bus_message_enter_container(rep, 'a', "{o(oayays)}")) < 0)
+		r = bad(rc);
+	else
+		while (!found &&
+		       (rc = sd_bus_message_enter_container(rep, 'e', "o(oayays)")) > 0) {
+			found = secret_entry(ks, rep, it->id, out, &r);
+			if (!found && (rc = sd_bus_message_exit_container(rep)) < 0) {
+				r = bad(rc);
+				break;
+			}
+		}
+	if (!found && rc < 0 && r == KS_ERR_NOT_FOUND)
+		r = bad(rc);
+	if (r != KS_OK)
+		sbuf_free(out);
+	sd_bus_message_unref(rep);
 	return r;
 }
 
-/* The default collection's path, refusing (never prompting) when locked. */
+/* The default collection's path (malloc'd), refusing (never prompting)
+ * when it is locked. */
 static int default_collection(struct kss *ks, char **path)
 {
-	GVariant *v;
-	const char *p;
 	int r, locked;
 
-	*path = NULL;
-	v = bus_call(ks, BUS_NAME, "/org/freedesktop/secrets",
-		     "org.freedesktop.Secret.Service", "ReadAlias",
-		     g_variant_new("(s)", "default"), G_VARIANT_TYPE("(o)"), &r);
-	if (v == NULL)
+	if ((r = default_path(ks, path)) != KS_OK)
 		return r;
-	g_variant_get(v, "(&o)", &p);
-	if (strcmp(p, "/") == 0) {
-		g_variant_unref(v);
-		return KS_ERR_NO_COLLECTION;
-	}
-	*path = g_strdup(p);
-	g_variant_unref(v);
 	locked = get_bool(ks, *path, COLL_IFACE, "Locked", &r);
 	if (locked == 0)
 		return KS_OK;
 	if (locked == 1 || r == KS_OK)
 		r = KS_ERR_LOCKED;
-	g_free(*path);
+	free(*path);
 	*path = NULL;
 	return r;
 }
@@ -610,28 +782,27 @@ static int default_collection(struct kss *ks, char **path)
 /* ---- prompts ---- */
 
 struct prompt_wait {
-	int done, timed_out;
-	gboolean dismissed;
+	int done, dismissed;
 };
 
-static void prompt_completed(GDBusConnection *conn, const gchar *sender,
-			     const gchar *path, const gchar *iface,
-			     const gchar *signal, GVariant *params, gpointer data)
+static int prompt_completed(sd_bus_message *m, void *data, sd_bus_error *e)
 {
 	struct prompt_wait *w = data;
+	int dismissed;
 
-	(void)conn; (void)sender; (void)path; (void)iface; (void)signal;
-	if (g_variant_is_of_type(params, G_VARIANT_TYPE("(bv)")))
-		g_variant_get_child(params, 0, "b", &w->dismissed);
-	else
-		w->dismissed = TRUE;
+	(void)e;
+	/* (bv): dismissed, and a result we do not need */
+	w->dismissed = sd_bus_message_read(m, "b", &dismissed) > 0 ? dismissed != 0 : 1;
 	w->done = 1;
+	return 0;
 }
 
-static gboolean prompt_timeout(gpointer data)
+static uint64_t now_usec(void)
 {
-	((struct prompt_wait *)data)->timed_out = 1;
-	return G_SOURCE_REMOVE;
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
 }
 
 /*
@@ -641,64 +812,75 @@ static gboolean prompt_timeout(gpointer data)
  */
 static int run_prompt(struct kss *ks, const char *prompt)
 {
-	struct prompt_wait w = { 0, 0, FALSE };
-	GMainContext *ctx = g_main_context_new();
-	GSource *timer;
-	GVariant *v;
-	guint sub;
-	int r;
+	struct prompt_wait w = { 0, 0 };
+	sd_bus_slot *slot = NULL;
+	sd_bus_message *m;
+	uint64_t end;
+	int r, rc;
 
-	/* signals are delivered to the thread-default context at subscription */
-	g_main_context_push_thread_default(ctx);
-	sub = g_dbus_connection_signal_subscribe(ks->conn, NULL, PROMPT_IFACE,
-						 "Completed", prompt, NULL,
-						 G_DBUS_SIGNAL_FLAGS_NONE,
-						 prompt_completed, &w, NULL);
-	v = bus_call(ks, BUS_NAME, prompt, PROMPT_IFACE, "Prompt",
-		     g_variant_new("(s)", ""), NULL, &r);
-	if (v != NULL) {
-		g_variant_unref(v);
-		timer = g_timeout_source_new_seconds(KS_PROMPT_SECONDS);
-		g_source_set_callback(timer, prompt_timeout, &w, NULL);
-		g_source_attach(timer, ctx);
-		while (!w.done && !w.timed_out)
-			g_main_context_iteration(ctx, TRUE);
-		g_source_destroy(timer);
-		g_source_unref(timer);
-		if (w.done)
-			r = w.dismissed ? KS_ERR_PROMPT : KS_OK;
-		else {
-			/* take the dialog down; the answer does not matter */
-			v = bus_call(ks, BUS_NAME, prompt, PROMPT_IFACE, "Dismiss",
-				     NULL, NULL, &r);
-			if (v != NULL)
-				g_variant_unref(v);
-			r = KS_ERR_PROMPT;
+	rc = sd_bus_match_signal(ks->bus, &slot, NULL, prompt, PROMPT_IFACE,
+				 "Completed", prompt_completed, &w);
+	if (rc < 0)
+		return bad(rc);
+	if ((r = new_call(ks, prompt, PROMPT_IFACE, "Prompt", &m)) != KS_OK)
+		goto out;
+	if ((rc = sd_bus_message_append(m, "s", "")) < 0) {
+		sd_bus_message_unref(m);
+		r = bad(rc);
+		goto out;
+	}
+	if ((r = call(ks, m, NULL)) != KS_OK)
+		goto out;
+	end = now_usec() + (uint64_t)KS_PROMPT_SECONDS * 1000000;
+	while (!w.done) {
+		uint64_t t = now_usec();
+
+		if ((rc = sd_bus_process(ks->bus, NULL)) < 0) {
+			r = KS_ERR_DIED;
+			goto out;
+		}
+		if (rc > 0)
+			continue;
+		if (t >= end)
+			break;
+		if (sd_bus_wait(ks->bus, end - t) < 0) {
+			r = KS_ERR_DIED;
+			goto out;
 		}
 	}
-	g_dbus_connection_signal_unsubscribe(ks->conn, sub);
-	while (g_main_context_iteration(ctx, FALSE))
-		;
-	g_main_context_pop_thread_default(ctx);
-	g_main_context_unref(ctx);
+	if (w.done)
+		r = w.dismissed ? KS_ERR_PROMPT : KS_OK;
+	else {
+		/* take the dialog down; the answer does not matter */
+		if (new_call(ks, prompt, PROMPT_IFACE, "Dismiss", &m) == KS_OK)
+			call(ks, m, NULL);
+		r = KS_ERR_PROMPT;
+	}
+out:
+	sd_bus_slot_unref(slot);
 	return r;
 }
 
 /* Item.Delete, following the prompt the provider may answer with. */
 static int delete_path(struct kss *ks, const char *id)
 {
-	GVariant *v;
-	char *prompt;
-	int r;
+	sd_bus_message *m, *rep;
+	const char *prompt;
+	char *p = NULL;
+	int r, rc;
 
-	v = bus_call(ks, BUS_NAME, id, ITEM_IFACE, "Delete", NULL,
-		     G_VARIANT_TYPE("(o)"), &r);
-	if (v == NULL)
+	if ((r = new_call(ks, id, ITEM_IFACE, "Delete", &m)) != KS_OK)
 		return r;
-	g_variant_get(v, "(o)", &prompt);
-	g_variant_unref(v);
-	r = strcmp(prompt, "/") == 0 ? KS_OK : run_prompt(ks, prompt);
-	g_free(prompt);
+	if ((r = call(ks, m, &rep)) != KS_OK)
+		return r;
+	if ((rc = sd_bus_message_read(rep, "o", &prompt)) < 0)
+		r = bad(rc);
+	else if (strcmp(prompt, "/") != 0 && (p = strdup(prompt)) == NULL)
+		r = KS_ERR_NOMEM;
+	sd_bus_message_unref(rep);
+	if (r == KS_OK && p != NULL)
+		r = run_prompt(ks, p);
+	free(p);
 	return r;
 }
 
@@ -725,13 +907,44 @@ static int find_replaced(struct kss *ks, const struct ks_item *it,
 	return kss_search(ks, &p, KS_MATCH_PORT | KS_MATCH_SCOPE, out, NULL);
 }
 
+/* Why libsecret's writer module could not be loaded (KS_ERR_MODULE). */
+static char module_why[PATH_MAX + 200];
+
+const char *ks_module_error(void)
+{
+	return module_why[0] != '\0' ? module_why : NULL;
+}
+
+/* libsecret's writer module (ss-store.h), loaded on the first store. */
+static ss_store_create_fn *writer(int *r)
+{
+	static ss_store_create_fn *fn;
+	char *why = module_why;
+	void *h;
+
+	if (fn != NULL)
+		return fn;
+	if ((h = ks_module_open(SS_STORE_MODULE, (const void *)writer, why,
+				sizeof(module_why))) != NULL) {
+		*(void **)&fn = dlsym(h, SS_STORE_ENTRY);
+		if (fn == NULL)
+			snprintf(why, sizeof(module_why), "the module %s is broken "
+				 "(no %s); reinstall with 'make install'",
+				 SS_STORE_MODULE, SS_STORE_ENTRY);
+		else
+			why[0] = '\0';
+	}
+	if (fn == NULL)
+		*r = KS_ERR_MODULE;
+	return fn;
+}
+
 int kss_store(struct kss *ks, struct ks_item *it, const char *label,
 	     const struct sbuf *secret)
 {
 	struct kss_list *old = NULL;
-	SecretValue *val = NULL;
-	GHashTable *props = NULL;
-	GError *err = NULL;
+	ss_store_create_fn *create;
+	struct attrs a;
 	char *coll = NULL, *path = NULL;
 	int r;
 
@@ -741,23 +954,17 @@ int kss_store(struct kss *ks, struct ks_item *it, const char *label,
 		goto out;
 	if ((r = find_replaced(ks, it, &old)) != KS_OK)
 		goto out;
-	if ((r = need_service(ks)) != KS_OK)
+	/*
+	 * Not while the half's thread runs: libsecret initialises libgcrypt
+	 * on first use, and that must not race with the thread's use of it.
+	 */
+	join_half(ks);
+	if ((create = writer(&r)) == NULL)
 		goto out;
-	props = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-				      (GDestroyNotify)g_variant_unref);
-	g_hash_table_insert(props, ITEM_IFACE ".Label",
-			    g_variant_ref_sink(g_variant_new_string(label)));
-	g_hash_table_insert(props, ITEM_IFACE ".Attributes",
-			    g_variant_ref_sink(item_attributes(it)));
-	val = secret_value_new(secret->buf ? secret->buf : "", (gssize)secret->len,
-			       "text/plain");
-	path = secret_service_create_item_dbus_path_sync(ks->service, coll, props,
-							 val, SECRET_ITEM_CREATE_NONE,
-							 NULL, &err);
-	if (path == NULL) {
-		r = map_error(err);
+	r = create(coll, label, item_attributes(it, &a),
+		   secret->buf, secret->len, CALL_TIMEOUT_MS, &path);
+	if (r != KS_OK)
 		goto out;
-	}
 	if ((r = set_field(it->id, sizeof(it->id), path)) != KS_OK)
 		goto out;
 	/* written: now the replaced ones can go */
@@ -770,13 +977,9 @@ int kss_store(struct kss *ks, struct ks_item *it, const char *label,
 	}
 	r = KS_OK;
 out:
-	if (val != NULL)
-		secret_value_unref(val);
-	if (props != NULL)
-		g_hash_table_unref(props);
 	kss_list_free(old);
-	g_free(coll);
-	g_free(path);
+	free(coll);
+	free(path);
 	return r;
 }
 
@@ -785,28 +988,32 @@ int kss_delete(struct kss *ks, const struct ks_item *it)
 	return delete_path(ks, it->id);
 }
 
-/* Properties.Set of one item property. */
-static int set_property(struct kss *ks, const char *id, const char *name,
-			GVariant *value)
-{
-	GVariant *v;
-	int r;
-
-	v = bus_call(ks, BUS_NAME, id, PROPS_IFACE, "Set",
-		     g_variant_new("(ssv)", ITEM_IFACE, name, value), NULL, &r);
-	if (v != NULL)
-		g_variant_unref(v);
-	return r;
-}
-
 int kss_update(struct kss *ks, const struct ks_item *it,
 	      const char *label)
 {
-	int r = set_property(ks, it->id, "Attributes", item_attributes(it));
+	sd_bus_message *m;
+	struct attrs a;
+	int r, rc;
 
-	if (r != KS_OK || label == NULL)
+	/* Properties.Set of the attributes, then of the label */
+	if ((r = new_call(ks, it->id, PROPS_IFACE, "Set", &m)) != KS_OK)
 		return r;
-	return set_property(ks, it->id, "Label", g_variant_new_string(label));
+	if ((rc = sd_bus_message_append(m, "ss", ITEM_IFACE, "Attributes")) < 0 ||
+	    (rc = sd_bus_message_open_container(m, 'v', "a{ss}")) < 0 ||
+	    (rc = append_dict(m, item_attributes(it, &a))) < 0 ||
+	    (rc = sd_bus_message_close_container(m)) < 0) {
+		sd_bus_message_unref(m);
+		return bad(rc);
+	}
+	if ((r = call(ks, m, NULL)) != KS_OK || label == NULL)
+		return r;
+	if ((r = new_call(ks, it->id, PROPS_IFACE, "Set", &m)) != KS_OK)
+		return r;
+	if ((rc = sd_bus_message_append(m, "ssv", ITEM_IFACE, "Label", "s", label)) < 0) {
+		sd_bus_message_unref(m);
+		return bad(rc);
+	}
+	return call(ks, m, NULL);
 }
 
 const char *kss_strerror(int err)
@@ -834,6 +1041,8 @@ const char *kss_strerror(int err)
 		return "out of memory";
 	case KS_ERR_PROMPT:
 		return "the Secret Service asks for confirmation in a dialog";
+	case KS_ERR_MODULE:
+		return "a module could not be loaded";
 	}
 	return "internal error";
 }
@@ -851,34 +1060,26 @@ const char *ks_provider(void)
 		{ "kwalletd", "KWallet" },
 		{ "ksecretd", "KWallet" },
 	};
-	GDBusConnection *conn;
-	GError *err = NULL;
-	GVariant *v;
-	guint32 pid = 0;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *rep = NULL;
+	sd_bus *bus = NULL;
+	uint32_t pid = 0;
 	char path[64];
 	FILE *f;
 	size_t n;
+	int rc;
 
-	if (!have_bus_address())
+	if (!have_bus_address() || sd_bus_open_user(&bus) < 0)
 		return NULL;
-	if ((conn = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &err)) == NULL) {
-		g_error_free(err);
-		return NULL;
-	}
-	v = g_dbus_connection_call_sync(conn, "org.freedesktop.DBus",
-					"/org/freedesktop/DBus",
-					"org.freedesktop.DBus",
-					"GetConnectionUnixProcessID",
-					g_variant_new("(s)", BUS_NAME),
-					G_VARIANT_TYPE("(u)"),
-					G_DBUS_CALL_FLAGS_NONE, 2000, NULL, &err);
-	g_object_unref(conn);
-	if (v == NULL) {
-		g_error_free(err);
-		return NULL;
-	}
-	g_variant_get(v, "(u)", &pid);
-	g_variant_unref(v);
+	sd_bus_set_method_call_timeout(bus, 2000000);
+	rc = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+				"org.freedesktop.DBus", "GetConnectionUnixProcessID",
+				&e, &rep, "s", BUS_NAME);
+	if (rc >= 0 && sd_bus_message_read(rep, "u", &pid) < 0)
+		pid = 0;
+	sd_bus_message_unref(rep);
+	sd_bus_error_free(&e);
+	sd_bus_flush_close_unref(bus);
 	snprintf(path, sizeof(path), "/proc/%u/comm", (unsigned)pid);
 	if (pid == 0 || (f = fopen(path, "re")) == NULL)
 		return NULL;

@@ -6,7 +6,7 @@
  * the shared secret, left-padded to the prime's 128 bytes, for a 128-bit
  * AES key; AES-128-CBC with PKCS#7 padding, a fresh IV per secret).
  *
- * Why not libsecret's own session (keystore.c still uses it to store):
+ * Why not libsecret's own session (ss-store.c still uses it to store):
  * libsecret opens it through its service proxy, which first costs
  * AddMatch x3, GetNameOwner x2, StartServiceByName and GetAll on the bus
  * and the proxy's GObject set-up in the process; on the get path that
@@ -16,8 +16,8 @@
  * SearchItems, OpenSession and GetSecrets with GIO and libgcrypt 24.5 ms;
  * make bench after the change: 27.8 ms against 30.9 ms (12 D-Bus calls
  * per get became 4).  The primitives are libgcrypt's, the library
- * libsecret itself does this with (it is loaded with libsecret anyway):
- * nothing here is hand-written crypto, only the message layout.
+ * libsecret itself does this with: nothing here is hand-written crypto,
+ * only the message layout.  The D-Bus calls are keystore.c's (sd-bus).
  * Left padding of the shared secret is what the services do: of 3000
  * sessions against gnome-keyring 42.1, 11 had a short secret, and of 1500
  * against KeePassXC 2.7.4, 9; every one decrypted.
@@ -27,10 +27,11 @@
 #include "keystore.h"
 #include "ss-session.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#define ALGORITHM	"dh-ietf1024-sha256-aes128-cbc-pkcs7"
 #define PRIME_BYTES	128
 #define AES_BYTES	16
 
@@ -51,22 +52,24 @@ struct ss_session {
 
 /* libgcrypt must be initialised once before use; libsecret does the same
  * when it is first (then this is a no-op). */
+static void crypto_init(void)
+{
+	if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
+		gcry_check_version(NULL);
+		/* secure memory for the private value, the shared secret and
+		 * the key; no warning line if it cannot be locked (core dumps
+		 * are off anyway: harden.c) */
+		gcry_control(GCRYCTL_DISABLE_SECMEM_WARN);
+		gcry_control(GCRYCTL_INIT_SECMEM, 65536, 0);
+		gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	}
+}
+
 static void crypto_ready(void)
 {
-	static gsize done;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (g_once_init_enter(&done)) {
-		if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
-			gcry_check_version(NULL);
-			/* secure memory for the private value, the shared secret
-			 * and the plain text; no warning line if it cannot be
-			 * locked (core dumps are off anyway: harden.c) */
-			gcry_control(GCRYCTL_DISABLE_SECMEM_WARN);
-			gcry_control(GCRYCTL_INIT_SECMEM, 65536, 0);
-			gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
-		}
-		g_once_init_leave(&done, 1);
-	}
+	pthread_once(&once, crypto_init);
 }
 
 /* HKDF-SHA256 (RFC 5869), no salt (a hash length of zeros), empty info,
@@ -141,17 +144,19 @@ void ss_half_free(struct ss_half *h)
 		return;
 	gcry_mpi_release(h->priv);	/* secure memory: wiped when released */
 	gcry_mpi_release(h->prime);
-	g_free(h);
+	free(h);
 }
 
 struct ss_half *ss_half_new(void)
 {
 	/* in secure memory, so the MPI scanned from it is too */
 	unsigned char *rnd = NULL;
-	struct ss_half *h = g_new0(struct ss_half, 1);
+	struct ss_half *h = calloc(1, sizeof(*h));
 	gcry_mpi_t base = NULL, pub = NULL;
 	int ok = 0;
 
+	if (h == NULL)
+		return NULL;
 	crypto_ready();
 	/*
 	 * The private value: 1023 bits from the kernel's CSPRNG (getrandom,
@@ -181,47 +186,23 @@ out:
 	return h;
 }
 
-int ss_session_open(GDBusConnection *conn, const struct ss_half *h,
-		    int timeout_ms,
-		    struct ss_session **out, GError **err)
+const unsigned char *ss_half_public(const struct ss_half *h, size_t *n)
 {
-	struct ss_session *s = NULL;
-	GVariant *v = NULL, *peer = NULL;
-	const unsigned char *peer_bytes;
-	const char *path;
-	gsize n_peer = 0;
-	int r = -1;
+	*n = h->n_pub;
+	return h->pub;
+}
 
-	*out = NULL;
-	*err = NULL;
-	v = g_dbus_connection_call_sync(conn, "org.freedesktop.secrets",
-		"/org/freedesktop/secrets", "org.freedesktop.Secret.Service",
-		"OpenSession",
-		g_variant_new("(sv)", ALGORITHM,
-			      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE,
-							h->pub, h->n_pub, 1)),
-		G_VARIANT_TYPE("(vo)"), G_DBUS_CALL_FLAGS_NONE, timeout_ms,
-		NULL, err);
-	if (v == NULL)
-		goto out;
-	g_variant_get(v, "(v&o)", &peer, &path);
-	if (!g_variant_is_of_type(peer, G_VARIANT_TYPE("ay")))
-		goto out;
-	peer_bytes = g_variant_get_fixed_array(peer, &n_peer, 1);
-	s = g_new0(struct ss_session, 1);
-	s->path = g_strdup(path);
-	if (derive(s, h->prime, h->priv, peer_bytes, n_peer) != 0)
-		goto out;
-	*out = s;
-	s = NULL;
-	r = 0;
-out:
-	ss_session_free(s);
-	if (peer != NULL)
-		g_variant_unref(peer);
-	if (v != NULL)
-		g_variant_unref(v);
-	return r;
+struct ss_session *ss_session_new(const struct ss_half *h, const char *path,
+				  const unsigned char *peer, size_t n_peer)
+{
+	struct ss_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || (s->path = strdup(path)) == NULL ||
+	    derive(s, h->prime, h->priv, peer, n_peer) != 0) {
+		ss_session_free(s);
+		return NULL;
+	}
+	return s;
 }
 
 const char *ss_session_path(const struct ss_session *s)
@@ -229,33 +210,26 @@ const char *ss_session_path(const struct ss_session *s)
 	return s->path;
 }
 
-int ss_session_decrypt(const struct ss_session *s, GVariant *secret,
-		       struct sbuf *out)
+int ss_session_decrypt(const struct ss_session *s, const char *path,
+		       const unsigned char *iv, size_t n_iv,
+		       const unsigned char *ct, size_t n_ct, struct sbuf *out)
 {
-	GVariant *iv = NULL, *ct = NULL;
-	const unsigned char *ivp, *ctp;
 	unsigned char *plain;
 	gcry_cipher_hd_t c = NULL;
-	gsize n_iv = 0, n_ct = 0;
-	const char *path, *type;
 	size_t pad, max = out->max ? out->max : SBUF_DEFAULT_MAX;
 	int r = KS_ERR_INTERNAL;
 
+	crypto_ready();
 	sbuf_reset(out);
-	if (!g_variant_is_of_type(secret, G_VARIANT_TYPE("(oayays)")))
-		return KS_ERR_INTERNAL;
-	g_variant_get(secret, "(&o@ay@ay&s)", &path, &iv, &ct, &type);
-	ivp = g_variant_get_fixed_array(iv, &n_iv, 1);
-	ctp = g_variant_get_fixed_array(ct, &n_ct, 1);
-	if (strcmp(path, s->path) != 0 || n_iv != AES_BYTES ||
+	if (path == NULL || strcmp(path, s->path) != 0 || n_iv != AES_BYTES ||
 	    n_ct == 0 || n_ct % AES_BYTES != 0)
-		goto out;
+		return KS_ERR_INTERNAL;
 	/* decrypted in place in OUT, as the file store does (wiped when
 	 * freed): a secret may be larger than libgcrypt's secure memory.
 	 * The padding may take OUT past its maximum for a moment, the
 	 * secret may not. */
 	out->max = max + AES_BYTES;
-	if (sbuf_add(out, ctp, n_ct) != 0) {
+	if (sbuf_add(out, ct, n_ct) != 0) {
 		r = KS_ERR_TOO_LONG;
 		goto out;
 	}
@@ -263,7 +237,7 @@ int ss_session_decrypt(const struct ss_session *s, GVariant *secret,
 	if (gcry_cipher_open(&c, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_CBC,
 			     GCRY_CIPHER_SECURE) ||
 	    gcry_cipher_setkey(c, s->key, AES_BYTES) ||
-	    gcry_cipher_setiv(c, ivp, n_iv) ||
+	    gcry_cipher_setiv(c, iv, n_iv) ||
 	    gcry_cipher_decrypt(c, plain, n_ct, NULL, 0))
 		goto out;
 	/* PKCS#7: 1 to 16 bytes, each the count */
@@ -282,17 +256,18 @@ out:
 	if (r != KS_OK)
 		sbuf_free(out);	/* nothing half-decrypted is left behind */
 	gcry_cipher_close(c);
-	g_variant_unref(iv);
-	g_variant_unref(ct);
 	return r;
 }
 
 struct ss_session *ss_session_with_key(const char *path,
 				       const unsigned char *key)
 {
-	struct ss_session *s = g_new0(struct ss_session, 1);
+	struct ss_session *s = calloc(1, sizeof(*s));
 
-	s->path = g_strdup(path);
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
+		return NULL;
+	}
 	memcpy(s->key, key, AES_BYTES);
 	return s;
 }
@@ -302,6 +277,6 @@ void ss_session_free(struct ss_session *s)
 	if (s == NULL)
 		return;
 	wipe(s->key, sizeof(s->key));
-	g_free(s->path);
-	g_free(s);
+	free(s->path);
+	free(s);
 }

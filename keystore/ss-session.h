@@ -1,15 +1,19 @@
 /*
  * ss-session.h - the Secret Service's encrypted transfer session,
  * "dh-ietf1024-sha256-aes128-cbc-pkcs7", for reading secrets (keystore.c's
- * get path).  Private to keystore.c; ss-session.c is its only user of
- * libgcrypt.  Nothing here prints.
+ * get path): the key exchange and the decryption only; keystore.c makes
+ * the D-Bus calls (OpenSession, GetSecrets) and hands over their bytes.
+ * Private to keystore.c; ss-session.c is its only user of libgcrypt.
+ * Nothing here prints.
  */
 #ifndef GCB_SS_SESSION_H
 #define GCB_SS_SESSION_H
 
-#include <gio/gio.h>
+#include <stddef.h>
 
 #include "secret.h"
+
+#define SS_ALGORITHM	"dh-ietf1024-sha256-aes128-cbc-pkcs7"
 
 struct ss_session;
 struct ss_half;
@@ -21,25 +25,26 @@ struct ss_half;
  */
 struct ss_half *ss_half_new(void);
 void ss_half_free(struct ss_half *h);
+/* Its public value, big-endian, for OpenSession's input; *N its length. */
+const unsigned char *ss_half_public(const struct ss_half *h, size_t *n);
 /*
- * One OpenSession call on CONN with H's public value: the server's half
- * back, the AES key derived.  0 and *OUT on success; -1 with *ERR set for
- * a failed call (the caller maps it), or with *ERR NULL for a bad answer
- * or a crypto failure.
+ * The session OpenSession answered: the server's public value PEER (N_PEER
+ * bytes) and the session's object PATH.  NULL for a value out of range or
+ * a crypto failure.
  */
-int ss_session_open(GDBusConnection *conn, const struct ss_half *h,
-		    int timeout_ms,
-		    struct ss_session **out, GError **err);
+struct ss_session *ss_session_new(const struct ss_half *h, const char *path,
+				  const unsigned char *peer, size_t n_peer);
 /* The session's object path, for GetSecrets. */
 const char *ss_session_path(const struct ss_session *s);
 /*
- * Decrypt one Secret struct, (oayays) as GetSecrets returns it, into OUT
- * (emptied first).  KS_OK, KS_ERR_TOO_LONG (over OUT's maximum) or
- * KS_ERR_INTERNAL (not this session's, or the padding is wrong); on an
- * error OUT is wiped and freed.
+ * Decrypt one secret as GetSecrets returns it, the (oayays) struct's
+ * session PATH, IV and cipher text CT, into OUT (emptied first).  KS_OK,
+ * KS_ERR_TOO_LONG (over OUT's maximum) or KS_ERR_INTERNAL (not this
+ * session's, or the padding is wrong); on an error OUT is wiped and freed.
  */
-int ss_session_decrypt(const struct ss_session *s, GVariant *secret,
-		       struct sbuf *out);
+int ss_session_decrypt(const struct ss_session *s, const char *path,
+		       const unsigned char *iv, size_t n_iv,
+		       const unsigned char *ct, size_t n_ct, struct sbuf *out);
 /*
  * A session with a known KEY (16 bytes) and object PATH, as if opened:
  * for the unit test and the fuzz target of ss_session_decrypt.

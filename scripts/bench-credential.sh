@@ -139,7 +139,7 @@ sub () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
 bench_part "process start and exit (--version)" "$t_start"
 bench_part "+ request read, config read, not ours (other host)" "$(sub "$t_other" "$t_start")"
 if [ "$t_dl" != nan ]; then
-	bench_part "+ loading the core module (libsecret, GLib: dlopen)" "$t_dl"
+	bench_part "+ loading the core module (sd-bus, libgcrypt: dlopen)" "$t_dl"
 	bench_part "+ bus connection, search (none found), Locked check" \
 		"$(sub "$(sub "$t_none" "$t_other")" "$t_dl")"
 else

@@ -14,7 +14,7 @@ set -u
 # man-db and bash-completion: not to build, but so that what make install puts
 # there is used (`git help credential-bitbucket` needs man; a minimal Debian
 # has neither)
-build_pkgs="libsecret-1-dev libgcrypt20-dev libssh2-1-dev libssl-dev libkeyutils-dev pkg-config gcc make
+build_pkgs="libsystemd-dev libsecret-1-dev libgcrypt20-dev libssh2-1-dev libssl-dev libkeyutils-dev pkg-config gcc make
 asciidoc-base xmlto docbook-xsl man-db bash-completion"
 # dbus-bin: dbus-send (t/lib-keyring.sh); bsdutils: script; util-linux:
 # setsid; openssl and python3: used by some test scripts; dpkg-dev,
