@@ -48,11 +48,9 @@ VERSION := $(RELEASE)$(shell git rev-parse --short HEAD 2>/dev/null | sed 's/^/+
 
 # sd-bus (libsystemd): the keystore's D-Bus client; libgcrypt:
 # keystore/ss-session.c's encrypted session (the library libsecret itself
-# uses for it); libsecret: storing only, in its own module (ss-store.c)
+# uses for it)
 SDBUS_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libsystemd libgcrypt 2>/dev/null)
 SDBUS_LIBS    := $(shell $(PKG_CONFIG) --libs libsystemd libgcrypt 2>/dev/null)
-SECRET_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsecret-1 2>/dev/null)
-SECRET_LIBS   := $(shell $(PKG_CONFIG) --libs libsecret-1 2>/dev/null)
 SSH2_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libssh2 2>/dev/null)
 SSH2_LIBS     := $(shell $(PKG_CONFIG) --libs libssh2 2>/dev/null)
 SSL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
@@ -70,11 +68,9 @@ CRED_PURE_SRC = helper/credential/credential.c helper/credential/cred-verbs.c \
 PURE_SRC  = helper/msg.c $(CRED_PURE_SRC) \
 	    $(wildcard helper/common/*.c helper/bitbucket/*.c helper/gitconfig/*.c) \
 	    keystore/secret.c
-# the keyring: the one sd-bus user, its encrypted session for reading
-# secrets (the one libgcrypt user), and the loader of our own modules
+# the keyring: the one sd-bus user, its encrypted session (the one
+# libgcrypt user), and the loader of our own modules
 KEYSTORE_SRC = keystore/keystore.c keystore/ss-session.c keystore/modload.c
-# storing through libsecret: the one libsecret user, in STORE_MODULE
-SSSTORE_SRC  = keystore/ss-store.c
 # keystore.h's calls dispatched to the Secret Service or the file store
 KSBACKEND_SRC = keystore/ksbackend.c
 # the keyring policy both programs share (watchdog, one line per error):
@@ -110,7 +106,7 @@ FILESTORE_OBJ = $(call obj,$(FILESTORE_SRC))
 KEYSTORE_OBJ = $(call obj,$(KEYSTORE_SRC) $(KSBACKEND_SRC)) $(FILESTORE_OBJ) \
 	       $(call obj,$(KEYRING_SRC))
 # the keystore's libraries: sd-bus and libgcrypt, and OpenSSL + libkeyutils
-# for the file store (libsecret is STORE_MODULE's, loaded to store)
+# for the file store
 KEYSTORE_LIBS = $(SDBUS_LIBS) $(SSL_LIBS) $(KEYUTILS_LIBS) -ldl
 PEM_OBJ      = $(call obj,$(PEM_SRC) $(KEYTEXT_SRC))
 CORE_OBJ     = $(call obj,$(CORE_SRC))
@@ -119,7 +115,6 @@ SSH_OBJ      = $(call obj,$(SSH_SRC))
 
 # Each library's flags go only to the objects that own it.
 $(call obj,$(KEYSTORE_SRC)): LIB_CFLAGS = $(SDBUS_CFLAGS)
-$(call obj,$(SSSTORE_SRC)): LIB_CFLAGS = $(SECRET_CFLAGS)
 $(call obj,$(SSH2_SRC)): LIB_CFLAGS = $(SSH2_CFLAGS)
 $(call obj,$(PEM_SRC)) $(call obj,$(FSCRYPTO_SRC)): LIB_CFLAGS = $(SSL_CFLAGS)
 $(call obj,$(FSCACHE_SRC)): LIB_CFLAGS = $(KEYUTILS_CFLAGS)
@@ -131,19 +126,18 @@ PROGRAMS = $(OUT)/git-credential-bitbucket $(OUT)/git-bitbucket-ssh
 MODULE   = $(OUT)/git-credential-bitbucket.so
 KEYS_MODULE = $(OUT)/git-credential-bitbucket-keys.so
 CRYPTO_MODULE = $(OUT)/git-credential-bitbucket-crypto.so
-STORE_MODULE = $(OUT)/git-credential-bitbucket-libsecret.so
 # the core module's keystore: the file store's crypto and key cache come
 # from CRYPTO_MODULE, loaded when the file store is used (keystore/fsc-lazy.c)
 FSCRYPTO_OBJ = $(call obj,$(FSCRYPTO_SRC) $(FSCACHE_SRC))
 CORE_KEYSTORE_OBJ = $(filter-out $(FSCRYPTO_OBJ),$(KEYSTORE_OBJ)) $(call obj,$(FSLAZY_SRC))
 UNITS    = $(patsubst t/unit/%.c,$(B)/t/unit/%,$(UNIT_SRC))
 
-all: $(PROGRAMS) $(MODULE) $(KEYS_MODULE) $(CRYPTO_MODULE) $(STORE_MODULE)
+all: $(PROGRAMS) $(MODULE) $(KEYS_MODULE) $(CRYPTO_MODULE)
 
 # Checked when something is compiled, not when the Makefile is read: `make
 # test` and `make demo` install the libraries first, then build in a new make.
-PKGS_FOUND := $(shell $(PKG_CONFIG) --exists libsystemd libsecret-1 libgcrypt libssh2 libcrypto libkeyutils 2>/dev/null && echo yes)
-need_pkgs = $(if $(PKGS_FOUND),,$(error pkg-config cannot find libsystemd, libsecret-1, libgcrypt, libssh2, libcrypto and libkeyutils; run 'make deps' (as root) or 'sudo scripts/install-deps.sh --build', then make again))
+PKGS_FOUND := $(shell $(PKG_CONFIG) --exists libsystemd libgcrypt libssh2 libcrypto libkeyutils 2>/dev/null && echo yes)
+need_pkgs = $(if $(PKGS_FOUND),,$(error pkg-config cannot find libsystemd, libgcrypt, libssh2, libcrypto and libkeyutils; run 'make deps' (as root) or 'sudo scripts/install-deps.sh --build', then make again))
 
 $(B)/%.o: %.c $(HEADERS) Makefile | $(B)/include-rules.ok
 	$(need_pkgs)@mkdir -p $(dir $@)
@@ -151,13 +145,13 @@ $(B)/%.o: %.c $(HEADERS) Makefile | $(B)/include-rules.ok
 
 # libssh2's and OpenSSL's headers sit in /usr/include, where any object
 # finds them without their flags: so the owners are also checked here.
-# <systemd/...> only in keystore/keystore.c, <libsecret/...> (and GLib,
-# which it brings) only in SSSTORE_SRC, <gcrypt.h> only in
+# <systemd/...> only in keystore/keystore.c, <libsecret/...> and GLib
+# nowhere (the Secret Service is reached with sd-bus), <gcrypt.h> only in
 # keystore/ss-session.c,
 # <libssh2...> only in SSH2_SRC, <openssl/...> only in PEM_SRC.
 # every file the build compiles or includes (a keystore/ file joins a list above)
 INCLUDE_CHECKED = helper/git-credential-bitbucket.c helper/git-bitbucket-ssh.c \
-		  $(PURE_SRC) $(KEYSTORE_SRC) $(SSSTORE_SRC) $(KSBACKEND_SRC) $(KEYRING_SRC) $(FSLAZY_SRC) $(PEM_SRC) $(KEYTEXT_SRC) $(CORE_SRC) $(KEYS_SRC) $(SSH_SRC) \
+		  $(PURE_SRC) $(KEYSTORE_SRC) $(KSBACKEND_SRC) $(KEYRING_SRC) $(FSLAZY_SRC) $(PEM_SRC) $(KEYTEXT_SRC) $(CORE_SRC) $(KEYS_SRC) $(SSH_SRC) \
 		  $(HEADERS) $(UNIT_SRC) t/unit/unit.h $(wildcard t/helper/*.c)
 # <openssl/...> also in FSCRYPTO_SRC; <keyutils.h> only in FSCACHE_SRC and
 # the file store's unit test (it probes and inspects the kernel keyring)
@@ -171,7 +165,7 @@ include_rule = bad=$$(grep -lE '^[[:space:]]*\#[[:space:]]*include[[:space:]]*<(
 $(B)/include-rules.ok: $(INCLUDE_CHECKED) Makefile
 	@mkdir -p $(B)
 	@$(call include_rule,systemd/,keystore/keystore.c)
-	@$(call include_rule,libsecret/|glib|gio/,$(SSSTORE_SRC))
+	@$(call include_rule,libsecret/|glib|gio/,no-file)
 	@$(call include_rule,gcrypt\.h,keystore/ss-session.c t/unit/test-ss-session.c)
 	@$(call include_rule,libssh2,$(SSH2_SRC))
 	@$(call include_rule,openssl/,$(PEM_SRC) keystore/pem-int.h $(FSCRYPTO_SRC))
@@ -211,10 +205,6 @@ $(OUT)/git-credential-bitbucket: $(B)/helper/git-credential-bitbucket.o $(PURE_O
 $(MODULE): $(CORE_OBJ) $(CORE_KEYSTORE_OBJ) $(PURE_OBJ)
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(SDBUS_LIBS) -ldl
-
-$(STORE_MODULE): $(call obj,$(SSSTORE_SRC))
-	@mkdir -p $(OUT)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $^ $(SECRET_LIBS)
 
 $(CRYPTO_MODULE): $(FSCRYPTO_OBJ) $(B)/keystore/secret.o
 	@mkdir -p $(OUT)
@@ -376,14 +366,14 @@ install: all doc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MODDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 $(MODULE) $(KEYS_MODULE) $(CRYPTO_MODULE) $(STORE_MODULE) $(DESTDIR)$(MODDIR)/
+	install -m 0644 $(MODULE) $(KEYS_MODULE) $(CRYPTO_MODULE) $(DESTDIR)$(MODDIR)/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/git-credential-bitbucket
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/git-credential-bitbucket $(DESTDIR)$(BINDIR)/git-bitbucket-ssh
 	rm -f $(DESTDIR)$(MODDIR)/git-credential-bitbucket.so $(DESTDIR)$(MODDIR)/git-credential-bitbucket-keys.so \
-		$(DESTDIR)$(MODDIR)/git-credential-bitbucket-crypto.so $(DESTDIR)$(MODDIR)/git-credential-bitbucket-libsecret.so
+		$(DESTDIR)$(MODDIR)/git-credential-bitbucket-crypto.so
 	-rmdir $(DESTDIR)$(MODDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man1/git-credential-bitbucket.1 $(DESTDIR)$(MANDIR)/man1/git-bitbucket-ssh.1
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/git-credential-bitbucket

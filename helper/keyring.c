@@ -488,10 +488,6 @@ void keyring_error(int err)
 	case KS_ERR_TIMEOUT:
 		timeout_error();
 		break;
-	case KS_ERR_MODULE:
-		msg_error("%s", ks_module_error() != NULL ? ks_module_error() :
-			  "cannot load a module; reinstall with 'make install'");
-		break;
 	default:
 		msg_error("keyring error: %s; try again, and report a bug if it persists",
 			  ks_strerror(err));

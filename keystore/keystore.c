@@ -6,13 +6,19 @@
  * It talks to the service with sd-bus (libsystemd), not GIO: git runs the
  * helper on every fetch and push, and on that path GIO cost more than
  * everything else.  Measured on Debian 12 (2 CPUs, medians of 30 runs,
- * whole processes started with posix_spawn): a probe that connects and
- * makes two SearchItems calls took 33.9 ms with GIO, 19.0 ms with libdbus
- * and 19.8 ms with sd-bus (the machine was loaded: the same ratio held
- * quiet); loading GIO and its libraries alone was 5.4 ms of a 23.6 ms get.
- * Storing goes through libsecret, in a module of its own loaded the first
- * time something is stored (ss-store.c); reading secrets uses our own
- * encrypted session (ss-session.c, and why).
+ * whole processes started with posix_spawn, a loaded machine): a probe
+ * that connects and makes two SearchItems calls took 33.9 ms with GIO,
+ * 19.0 ms with libdbus and 19.8 ms with sd-bus.  make bench, quiet: the
+ * get that returns a token took 23.6 ms with GIO (5.4 ms of it loading
+ * the module) and 14.4 ms with sd-bus (2.2 ms).
+ * Secrets go both ways in our own encrypted session (ss-session.c, and
+ * why not libsecret's), and every call of a process goes on this one
+ * connection.  Storing through libsecret (its own GIO connection: a
+ * second, new client of the service) was tried: on Debian 13 one
+ * CreateItem in a make test failed, gnome-keyring 48 logging "assertion
+ * 'client' failed" (a new client's call served before its registration,
+ * see default_path); a ReadAlias sent first on that connection to avoid
+ * it made KeePassXC 2.7.10 crash within 6 of 60 sequential stores.
  *
  * Cost model: one search is one D-Bus round trip returning object paths
  * only; attributes are read per item with one Properties.Get; our half of
@@ -27,11 +33,8 @@
 
 #include "keystore.h"
 #include "keystore-ss.h"
-#include "modload.h"
 #include "ss-session.h"
-#include "ss-store.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -783,6 +786,8 @@ static int default_collection(struct kss *ks, char **path)
 
 struct prompt_wait {
 	int done, dismissed;
+	char *result;		/* the result, when it is an object path */
+	size_t n_result;
 };
 
 static int prompt_completed(sd_bus_message *m, void *data, sd_bus_error *e)
@@ -791,8 +796,15 @@ static int prompt_completed(sd_bus_message *m, void *data, sd_bus_error *e)
 	int dismissed;
 
 	(void)e;
-	/* (bv): dismissed, and a result we do not need */
+	/* (bv): dismissed, and the result (CreateItem's: the item's path) */
 	w->dismissed = sd_bus_message_read(m, "b", &dismissed) > 0 ? dismissed != 0 : 1;
+	if (!w->dismissed && w->n_result > 0) {
+		const char *path;
+
+		if (sd_bus_message_enter_container(m, 'v', "o") > 0 &&
+		    sd_bus_message_read(m, "o", &path) > 0)
+			snprintf(w->result, w->n_result, "%s", path);
+	}
 	w->done = 1;
 	return 0;
 }
@@ -809,10 +821,13 @@ static uint64_t now_usec(void)
  * Run a prompt the service returned and wait for its Completed signal,
  * at most KS_PROMPT_SECONDS.  No window id: a provider that needs a dialog
  * shows a free-standing one (or none); one left unanswered is dismissed.
+ * An object path the prompt completes with goes into RESULT (N_RESULT
+ * bytes; 0: not wanted).
  */
-static int run_prompt(struct kss *ks, const char *prompt)
+static int run_prompt(struct kss *ks, const char *prompt, char *result,
+		      size_t n_result)
 {
-	struct prompt_wait w = { 0, 0 };
+	struct prompt_wait w = { 0, 0, result, n_result };
 	sd_bus_slot *slot = NULL;
 	sd_bus_message *m;
 	uint64_t end;
@@ -879,7 +894,7 @@ static int delete_path(struct kss *ks, const char *id)
 		r = KS_ERR_NOMEM;
 	sd_bus_message_unref(rep);
 	if (r == KS_OK && p != NULL)
-		r = run_prompt(ks, p);
+		r = run_prompt(ks, p, NULL, 0);
 	free(p);
 	return r;
 }
@@ -907,45 +922,93 @@ static int find_replaced(struct kss *ks, const struct ks_item *it,
 	return kss_search(ks, &p, KS_MATCH_PORT | KS_MATCH_SCOPE, out, NULL);
 }
 
-/* Why libsecret's writer module could not be loaded (KS_ERR_MODULE). */
-static char module_why[PATH_MAX + 200];
-
-const char *ks_module_error(void)
+/* Append the properties CreateItem takes, a{sv}: the label and the
+ * attributes. */
+static int append_properties(sd_bus_message *m, const struct ks_item *it,
+			     const char *label)
 {
-	return module_why[0] != '\0' ? module_why : NULL;
+	struct attrs a;
+	int rc;
+
+	if ((rc = sd_bus_message_open_container(m, 'a', "{sv}")) < 0 ||
+	    (rc = sd_bus_message_append(m, "{sv}", ITEM_IFACE ".Label", "s", label)) < 0 ||
+	    (rc = sd_bus_message_open_container(m, 'e', "sv")) < 0 ||
+	    (rc = sd_bus_message_append(m, "s", ITEM_IFACE ".Attributes")) < 0 ||
+	    (rc = sd_bus_message_open_container(m, 'v', "a{ss}")) < 0 ||
+	    (rc = append_dict(m, item_attributes(it, &a))) < 0 ||
+	    (rc = sd_bus_message_close_container(m)) < 0 ||
+	    (rc = sd_bus_message_close_container(m)) < 0)
+		return rc;
+	return sd_bus_message_close_container(m);
 }
 
-/* libsecret's writer module (ss-store.h), loaded on the first store. */
-static ss_store_create_fn *writer(int *r)
+/*
+ * Collection.CreateItem in the collection COLL, the secret encrypted in
+ * our session: the new item's path into ID.  A prompt (a provider that
+ * wants one) is run like a delete's, and its result is the item.
+ */
+static int create_item(struct kss *ks, const char *coll, struct ks_item *it,
+		       const char *label, const struct sbuf *secret)
 {
-	static ss_store_create_fn *fn;
-	char *why = module_why;
-	void *h;
+	sd_bus_message *m, *rep = NULL;
+	struct sbuf ct = SBUF_INIT;
+	unsigned char iv[16];
+	const char *item, *prompt;
+	char *p = NULL;
+	int r, rc;
 
-	if (fn != NULL)
-		return fn;
-	if ((h = ks_module_open(SS_STORE_MODULE, (const void *)writer, why,
-				sizeof(module_why))) != NULL) {
-		*(void **)&fn = dlsym(h, SS_STORE_ENTRY);
-		if (fn == NULL)
-			snprintf(why, sizeof(module_why), "the module %s is broken "
-				 "(no %s); reinstall with 'make install'",
-				 SS_STORE_MODULE, SS_STORE_ENTRY);
-		else
-			why[0] = '\0';
+	if ((r = need_session(ks)) != KS_OK)
+		return r;
+	ct.max = secret->len + sizeof(iv) + 1;
+	if ((r = ss_session_encrypt(ks->session, secret->buf ? secret->buf : "",
+				    secret->len, iv, &ct)) != KS_OK)
+		return r;
+	if ((r = new_call(ks, coll, COLL_IFACE, "CreateItem", &m)) != KS_OK)
+		goto out;
+	/* (a{sv}(oayays)b): properties, the secret, replace: no (we delete
+	 * what it replaces ourselves, by our own attributes) */
+	if ((rc = append_properties(m, it, label)) < 0 ||
+	    (rc = sd_bus_message_open_container(m, 'r', "oayays")) < 0 ||
+	    (rc = sd_bus_message_append(m, "o", ss_session_path(ks->session))) < 0 ||
+	    (rc = sd_bus_message_append_array(m, 'y', iv, sizeof(iv))) < 0 ||
+	    (rc = sd_bus_message_append_array(m, 'y', ct.buf, ct.len)) < 0 ||
+	    (rc = sd_bus_message_append(m, "s", "text/plain")) < 0 ||
+	    (rc = sd_bus_message_close_container(m)) < 0 ||
+	    (rc = sd_bus_message_append(m, "b", 0)) < 0) {
+		sd_bus_message_unref(m);
+		r = bad(rc);
+		goto out;
 	}
-	if (fn == NULL)
-		*r = KS_ERR_MODULE;
-	return fn;
+	if ((r = call(ks, m, &rep)) != KS_OK)
+		goto out;
+	if ((rc = sd_bus_message_read(rep, "oo", &item, &prompt)) < 0)
+		r = bad(rc);
+	else if (strcmp(item, "/") != 0)
+		r = set_field(it->id, sizeof(it->id), item);
+	else if (strcmp(prompt, "/") == 0)
+		r = KS_ERR_INTERNAL;	/* neither an item nor a prompt */
+	else if ((p = strdup(prompt)) == NULL)
+		r = KS_ERR_NOMEM;
+	sd_bus_message_unref(rep);
+	if (p != NULL) {
+		char made[sizeof(it->id)] = "";
+
+		if ((r = run_prompt(ks, p, made, sizeof(made))) == KS_OK)
+			r = made[0] != '\0' ? set_field(it->id, sizeof(it->id), made) :
+					       KS_ERR_INTERNAL;
+		free(p);
+	}
+out:
+	sbuf_free(&ct);
+	wipe(iv, sizeof(iv));
+	return r;
 }
 
 int kss_store(struct kss *ks, struct ks_item *it, const char *label,
 	     const struct sbuf *secret)
 {
 	struct kss_list *old = NULL;
-	ss_store_create_fn *create;
-	struct attrs a;
-	char *coll = NULL, *path = NULL;
+	char *coll = NULL;
 	int r;
 
 	if (it->created == 0)
@@ -954,22 +1017,11 @@ int kss_store(struct kss *ks, struct ks_item *it, const char *label,
 		goto out;
 	if ((r = find_replaced(ks, it, &old)) != KS_OK)
 		goto out;
-	/*
-	 * Not while the half's thread runs: libsecret initialises libgcrypt
-	 * on first use, and that must not race with the thread's use of it.
-	 */
-	join_half(ks);
-	if ((create = writer(&r)) == NULL)
-		goto out;
-	r = create(coll, label, item_attributes(it, &a),
-		   secret->buf, secret->len, CALL_TIMEOUT_MS, &path);
-	if (r != KS_OK)
-		goto out;
-	if ((r = set_field(it->id, sizeof(it->id), path)) != KS_OK)
+	if ((r = create_item(ks, coll, it, label, secret)) != KS_OK)
 		goto out;
 	/* written: now the replaced ones can go */
 	for (size_t i = 0; i < kss_list_len(old); i++) {
-		if (strcmp(old->paths[i], path) == 0)
+		if (strcmp(old->paths[i], it->id) == 0)
 			continue;
 		if ((r = delete_path(ks, old->paths[i])) != KS_OK &&
 		    r != KS_ERR_NOT_FOUND)
@@ -979,7 +1031,6 @@ int kss_store(struct kss *ks, struct ks_item *it, const char *label,
 out:
 	kss_list_free(old);
 	free(coll);
-	free(path);
 	return r;
 }
 
@@ -1041,8 +1092,6 @@ const char *kss_strerror(int err)
 		return "out of memory";
 	case KS_ERR_PROMPT:
 		return "the Secret Service asks for confirmation in a dialog";
-	case KS_ERR_MODULE:
-		return "a module could not be loaded";
 	}
 	return "internal error";
 }

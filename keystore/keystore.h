@@ -35,8 +35,6 @@ enum {
 	KS_ERR_TOO_LONG = -9,		/* a field does not fit */
 	KS_ERR_NOMEM = -10,
 	KS_ERR_PROMPT = -11,		/* the service wants a dialog answered */
-	KS_ERR_MODULE = -12,		/* our libsecret module would not load:
-					 * ks_module_error() says why */
 };
 
 /*
@@ -196,8 +194,6 @@ int ks_update(struct keystore *ks, const struct ks_item *it,
 	      const char *label);
 
 const char *ks_strerror(int err);
-/* After KS_ERR_MODULE: one sentence on why, ending in what to do; else NULL. */
-const char *ks_module_error(void);
 
 /*
  * The Secret Service provider that owns org.freedesktop.secrets, by name

@@ -1,12 +1,12 @@
 /*
  * ss-session.c - the Secret Service's encrypted transfer session for
- * reading secrets: "dh-ietf1024-sha256-aes128-cbc-pkcs7" as the Secret
+ * reading and storing secrets: "dh-ietf1024-sha256-aes128-cbc-pkcs7" as the Secret
  * Service API specifies it (Diffie-Hellman in the 1024-bit MODP group of
  * RFC 2409 with generator 2; HKDF-SHA256 with no salt and empty info over
  * the shared secret, left-padded to the prime's 128 bytes, for a 128-bit
  * AES key; AES-128-CBC with PKCS#7 padding, a fresh IV per secret).
  *
- * Why not libsecret's own session (ss-store.c still uses it to store):
+ * Why not libsecret's own session:
  * libsecret opens it through its service proxy, which first costs
  * AddMatch x3, GetNameOwner x2, StartServiceByName and GetAll on the bus
  * and the proxy's GObject set-up in the process; on the get path that
@@ -255,6 +255,36 @@ out:
 	out->max = max;
 	if (r != KS_OK)
 		sbuf_free(out);	/* nothing half-decrypted is left behind */
+	gcry_cipher_close(c);
+	return r;
+}
+
+int ss_session_encrypt(const struct ss_session *s, const void *plain, size_t n,
+		       unsigned char iv[AES_BYTES], struct sbuf *ct)
+{
+	gcry_cipher_hd_t c = NULL;
+	unsigned char pad[AES_BYTES];
+	size_t n_pad = AES_BYTES - n % AES_BYTES;
+	int r = KS_ERR_INTERNAL;
+
+	crypto_ready();
+	sbuf_reset(ct);
+	memset(pad, (int)n_pad, n_pad);
+	/* the plain text and its padding go into CT (wiped when freed), then
+	 * are encrypted there in place */
+	if (sbuf_add(ct, plain, n) != 0 || sbuf_add(ct, pad, n_pad) != 0) {
+		sbuf_free(ct);
+		return KS_ERR_TOO_LONG;
+	}
+	if (getrandom(iv, AES_BYTES, 0) != AES_BYTES ||
+	    gcry_cipher_open(&c, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_CBC,
+			     GCRY_CIPHER_SECURE) ||
+	    gcry_cipher_setkey(c, s->key, AES_BYTES) ||
+	    gcry_cipher_setiv(c, iv, AES_BYTES) ||
+	    gcry_cipher_encrypt(c, ct->buf, ct->len, NULL, 0))
+		sbuf_free(ct);	/* never the plain text on the bus */
+	else
+		r = KS_OK;
 	gcry_cipher_close(c);
 	return r;
 }

@@ -1,8 +1,8 @@
 /*
  * ss-session.h - the Secret Service's encrypted transfer session,
- * "dh-ietf1024-sha256-aes128-cbc-pkcs7", for reading secrets (keystore.c's
- * get path): the key exchange and the decryption only; keystore.c makes
- * the D-Bus calls (OpenSession, GetSecrets) and hands over their bytes.
+ * "dh-ietf1024-sha256-aes128-cbc-pkcs7", for reading and storing secrets:
+ * the key exchange and the cipher only; keystore.c makes the D-Bus calls
+ * (OpenSession, GetSecrets, CreateItem) and hands over their bytes.
  * Private to keystore.c; ss-session.c is its only user of libgcrypt.
  * Nothing here prints.
  */
@@ -45,6 +45,13 @@ const char *ss_session_path(const struct ss_session *s);
 int ss_session_decrypt(const struct ss_session *s, const char *path,
 		       const unsigned char *iv, size_t n_iv,
 		       const unsigned char *ct, size_t n_ct, struct sbuf *out);
+/*
+ * Encrypt PLAIN (N bytes) for CreateItem: a fresh random IV into IV (16
+ * bytes) and the cipher text, PKCS#7-padded, into CT (emptied first).
+ * KS_OK, KS_ERR_TOO_LONG (over CT's maximum) or KS_ERR_INTERNAL.
+ */
+int ss_session_encrypt(const struct ss_session *s, const void *plain, size_t n,
+		       unsigned char iv[16], struct sbuf *ct);
 /*
  * A session with a known KEY (16 bytes) and object PATH, as if opened:
  * for the unit test and the fuzz target of ss_session_decrypt.

@@ -161,7 +161,9 @@ test_expect_success 'key remove deletes the key' '
 test_expect_success 'setup: a token and a key, then lock the keyring' '
 	login https://bitbucket.org/acme/ &&
 	"$prog" key generate deploy >/dev/null 2>&1 &&
+	since=$(date +%s.%N) &&
 	test "$(count)" = 2 &&
+	keyring_wait_saved "$since" &&
 	lock_keyring &&
 	keyring_is_locked
 '

@@ -29,7 +29,6 @@ test_expect_success 'make install DESTDIR PREFIX=/usr puts every file in its pla
 	./usr/bin/git-credential-bitbucket
 	./usr/lib/git-credential-bitbucket/git-credential-bitbucket-crypto.so
 	./usr/lib/git-credential-bitbucket/git-credential-bitbucket-keys.so
-	./usr/lib/git-credential-bitbucket/git-credential-bitbucket-libsecret.so
 	./usr/lib/git-credential-bitbucket/git-credential-bitbucket.so
 	./usr/share/bash-completion/completions/git-credential-bitbucket
 	./usr/share/man/man1/git-bitbucket-ssh.1
@@ -130,7 +129,6 @@ test_expect_success 'the .deb holds the programs, modules, man pages and complet
 	./usr/bin/git-credential-bitbucket
 	./usr/lib/git-credential-bitbucket/git-credential-bitbucket-crypto.so
 	./usr/lib/git-credential-bitbucket/git-credential-bitbucket-keys.so
-	./usr/lib/git-credential-bitbucket/git-credential-bitbucket-libsecret.so
 	./usr/lib/git-credential-bitbucket/git-credential-bitbucket.so
 	./usr/share/bash-completion/completions/git-credential-bitbucket
 	./usr/share/man/man1/git-bitbucket-ssh.1.gz
@@ -141,7 +139,6 @@ test_expect_success 'the .deb holds the programs, modules, man pages and complet
 
 test_expect_success 'the .deb depends on the libraries and a Secret Service provider' '
 	dpkg-deb -f "$(cat debs)" Depends | tr "," "\n" | sed "s/^ *//; s/ (.*//" >depends &&
-	grep -x libsecret-1-0 depends &&
 	grep -x libsystemd0 depends &&
 	grep -E "^libssh2-1(t64)?$" depends &&
 	grep -E "^libssl3(t64)?$" depends &&

@@ -2,7 +2,7 @@
  * test-ss-session.c - the encrypted session (keystore/ss-session.c): the
  * key agreed with a server half made here with libgcrypt is the one the
  * server derives; secrets encrypted here, as a Secret Service does, come
- * back byte for byte; every malformed secret is refused with nothing left
+ * back byte for byte, and so do ours, encrypted for CreateItem; every malformed secret is refused with nothing left
  * in the output.  The exchange is also tested against real services
  * (t1000, t8020, the KeePassXC rerun).
  */
@@ -217,6 +217,34 @@ int main(void)
 		refused(none, &out, "a secret naming no session is refused, nothing kept");
 	}
 	exchange();
+	{
+		struct ss_session *s = ss_session_with_key(PATH, key);
+		struct sbuf ct = SBUF_INIT, back = SBUF_INIT;
+		unsigned char iv1[16], iv2[16];
+		int good = 1;
+
+		for (size_t n = 0; n <= 33 && good; n++) {
+			char plain[40];
+
+			for (size_t i = 0; i < n; i++)
+				plain[i] = (char)('A' + i % 26);
+			good = ss_session_encrypt(s, plain, n, iv1, &ct) == KS_OK &&
+			       ct.len == n + 16 - n % 16 &&
+			       ss_session_decrypt(s, PATH, iv1, 16, (unsigned char *)ct.buf,
+						  ct.len, &back) == KS_OK &&
+			       back.len == n && (n == 0 || memcmp(back.buf, plain, n) == 0);
+		}
+		report(good, "secrets of 0 to 33 bytes encrypted for CreateItem decrypt back, padded to whole blocks");
+		ss_session_encrypt(s, "same", 4, iv1, &ct);
+		ss_session_encrypt(s, "same", 4, iv2, &back);
+		report(memcmp(iv1, iv2, 16) != 0, "each secret gets a fresh IV");
+		ct.max = 16;
+		report(ss_session_encrypt(s, "sixteen bytes!!!", 16, iv1, &ct) == KS_ERR_TOO_LONG &&
+		       ct.len == 0, "cipher text over the output's maximum: too long, nothing kept");
+		sbuf_free(&ct);
+		sbuf_free(&back);
+		ss_session_free(s);
+	}
 	sbuf_free(&out);
 	return unit_done();
 }
