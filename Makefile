@@ -68,9 +68,9 @@ CRED_PURE_SRC = helper/credential/credential.c helper/credential/cred-verbs.c \
 PURE_SRC  = helper/msg.c $(CRED_PURE_SRC) \
 	    $(wildcard helper/common/*.c helper/bitbucket/*.c helper/gitconfig/*.c) \
 	    keystore/secret.c
-# the keyring: the one sd-bus user, its encrypted session (the one
-# libgcrypt user), and the loader of our own modules
-KEYSTORE_SRC = keystore/keystore.c keystore/ss-session.c keystore/modload.c
+# the keyring: the one sd-bus user, and its encrypted session (the one
+# libgcrypt user)
+KEYSTORE_SRC = keystore/keystore.c keystore/ss-session.c
 # keystore.h's calls dispatched to the Secret Service or the file store
 KSBACKEND_SRC = keystore/ksbackend.c
 # the keyring policy both programs share (watchdog, one line per error):
@@ -188,14 +188,14 @@ $(B)/helper/git-credential-bitbucket.o $(B)/helper/git-bitbucket-ssh.o \
 $(B)/helper/credential/cred-args.o: $(B)/gcb-build.h
 
 # The gate: reads git's request, decides whether the host is ours, and only
-# then loads the core module (libsecret, OpenSSL).  A request for another
+# then loads the core module (sd-bus, libgcrypt).  A request for another
 # host never loads those libraries.
 $(OUT)/git-credential-bitbucket: $(B)/helper/git-credential-bitbucket.o $(PURE_OBJ)
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -ldl
 
 # Three modules: git's get/store/erase and the token verbs need the
-# keystore (libsecret; the file store's crypto through CRYPTO_MODULE);
+# keystore (sd-bus, libgcrypt; the file store's crypto through CRYPTO_MODULE);
 # the key verbs add key material (keystore/pem.c) and link OpenSSL and
 # libkeyutils themselves; CRYPTO_MODULE is the file store's OpenSSL and
 # libkeyutils part, loaded by the core module only when the file store is

@@ -3,7 +3,7 @@
  *
  * git runs this program on every fetch and push, for every host.  The gate
  * reads git's request, decides whether the host is Bitbucket, and only then
- * loads the module (libsecret; OpenSSL for the key verbs) that does the
+ * loads the module (sd-bus, libgcrypt; OpenSSL for the key verbs) that does the
  * work.  A request for any other host costs one small process that reads
  * git's configuration files itself (helper/gitconfig/; `git config` runs
  * only when that reader hands a case back): no D-Bus, no keyring libraries.
@@ -125,7 +125,7 @@ static int run_module(struct gcb_call *call)
 		return EXIT_REFUSED;
 	}
 	r = entry(call);
-	/* the module stays loaded: libsecret's GLib threads may still run */
+	/* the module stays loaded: the process ends right after */
 	return r;
 }
 

@@ -13,16 +13,20 @@
  * link those files directly (they need OpenSSL anyway).
  *
  * The module is checked as the gate checks the core module (owned by root
- * or the user, not writable by group or others: modload.c).  When it cannot be
+ * or the user, not writable by group or others).  When it cannot be
  * loaded every call fails with FS_ERR_INTERNAL and fsc_module_error()
  * says why, for the one line helper/keyring.c prints.
  */
 #include "filestore-int.h"
-#include "modload.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #define CRYPTO_MODULE "git-credential-bitbucket-crypto.so"
 
@@ -62,14 +66,53 @@ static void *sym(void *h, const char *name)
 
 static int load(void)
 {
+	char path[PATH_MAX];
+	struct stat st;
+	Dl_info self;
+	const char *slash;
 	void *h;
+	int fd, n;
 
 	if (state != 0)
 		return state > 0 ? 0 : -1;
 	state = -1;
-	if ((h = ks_module_open(CRYPTO_MODULE, (const void *)load, why,
-				sizeof(why))) == NULL)
+	/* our own file: the directory the gate loaded the core module from */
+	if (dladdr((void *)load, &self) == 0 || self.dli_fname == NULL ||
+	    (slash = strrchr(self.dli_fname, '/')) == NULL) {
+		snprintf(why, sizeof(why), "cannot find the directory of the "
+			 "core module to load %s from; reinstall with 'make "
+			 "install'", CRYPTO_MODULE);
 		return -1;
+	}
+	n = snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - self.dli_fname),
+		     self.dli_fname, CRYPTO_MODULE);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		snprintf(why, sizeof(why), "the module directory is too long to "
+			 "load %s from; reinstall with a shorter PREFIX", CRYPTO_MODULE);
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, sizeof(why), "cannot load the module %s: %s; "
+			 "reinstall with 'make install'", path,
+			 fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(why, sizeof(why), "refusing to load %s: it is not owned "
+			 "by root or you, or it is writable by group or others; "
+			 "reinstall with 'make install'", path);
+		return -1;
+	}
+	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(why, sizeof(why), "cannot load the module %s: %s; "
+			 "reinstall with 'make install'", path, dlerror());
+		return -1;
+	}
 	*(void **)&fn.kdf_check = sym(h, "fsc_kdf_check");
 	*(void **)&fn.parse_header = sym(h, "fsc_parse_header");
 	*(void **)&fn.derive = sym(h, "fsc_derive");

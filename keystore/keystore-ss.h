@@ -1,6 +1,6 @@
 /*
  * keystore-ss.h - the Secret Service backend (keystore.c, the only
- * libsecret user) under its own names, for ksbackend.c alone.  Each kss_*
+ * D-Bus user) under its own names, for ksbackend.c alone.  Each kss_*
  * function is keystore.h's ks_* of the same name with the semantics
  * described there; callers outside keystore/ use keystore.h.
  */

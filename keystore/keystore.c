@@ -12,8 +12,8 @@
  * get that returns a token took 23.6 ms with GIO (5.4 ms of it loading
  * the module) and 14.4 ms with sd-bus (2.2 ms).
  * Secrets go both ways in our own encrypted session (ss-session.c, and
- * why not libsecret's), and every call of a process goes on this one
- * connection.  Storing through libsecret (its own GIO connection: a
+ * why not libsecret's), and every call of a process to the service goes
+ * on this one connection.  Storing through libsecret (its own GIO connection: a
  * second, new client of the service) was tried: on Debian 13 one
  * CreateItem in a make test failed, gnome-keyring 48 logging "assertion
  * 'client' failed" (a new client's call served before its registration,
@@ -36,7 +36,6 @@
 #include "ss-session.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -400,7 +399,7 @@ static int item_set(struct ks_item *it, const char *k, const char *v)
 /* ---- properties ---- */
 
 /* Properties.Get of PATH's IFACE.NAME: *REPLY entered into its variant of
- * type TYPE.  KS_ERR_INTERNAL when the value has another type. */
+ * type TYPE, or NULL (and KS_OK) when the value has another type. */
 static int get_property(struct kss *ks, const char *path, const char *iface,
 			const char *name, const char *type, sd_bus_message **reply)
 {
@@ -416,10 +415,8 @@ static int get_property(struct kss *ks, const char *path, const char *iface,
 	}
 	if ((r = call(ks, m, reply)) != KS_OK)
 		return r;
-	if ((rc = sd_bus_message_enter_container(*reply, 'v', type)) <= 0) {
+	if (sd_bus_message_enter_container(*reply, 'v', type) <= 0)
 		*reply = sd_bus_message_unref(*reply);
-		return rc < 0 ? bad(rc) : KS_ERR_INTERNAL;
-	}
 	return KS_OK;
 }
 
@@ -430,7 +427,8 @@ static int get_bool(struct kss *ks, const char *path, const char *iface,
 	sd_bus_message *rep;
 	int b = -1, v;
 
-	if ((*r = get_property(ks, path, iface, name, "b", &rep)) != KS_OK)
+	if ((*r = get_property(ks, path, iface, name, "b", &rep)) != KS_OK ||
+	    rep == NULL)
 		return -1;
 	if (sd_bus_message_read(rep, "b", &v) > 0)
 		b = v != 0;
@@ -520,7 +518,9 @@ int kss_get_label(struct kss *ks, const struct ks_item *it, char *buf,
 	if (len > 0)
 		buf[0] = '\0';
 	if ((r = get_property(ks, it->id, ITEM_IFACE, "Label", "s", &rep)) != KS_OK)
-		return r == KS_ERR_INTERNAL ? KS_OK : r;
+		return r;
+	if (rep == NULL)
+		return KS_OK;	/* not a string: no label */
 	if (sd_bus_message_read(rep, "s", &label) > 0 && len > 0)
 		snprintf(buf, len, "%s", label);
 	sd_bus_message_unref(rep);
@@ -661,6 +661,8 @@ static int load_item(struct kss *ks, const char *path, struct ks_item *out)
 		return r;
 	if ((r = get_property(ks, path, ITEM_IFACE, "Attributes", "a{ss}", &rep)) != KS_OK)
 		return r;
+	if (rep == NULL)
+		return KS_ERR_INTERNAL;	/* not a{ss} */
 	if ((rc = sd_bus_message_enter_container(rep, 'a', "{ss}")) < 0)
 		r = bad(rc);
 	while (r == KS_OK && (rc = sd_bus_message_read(rep, "{ss}", &k, &v)) > 0)
@@ -1000,7 +1002,6 @@ static int create_item(struct kss *ks, const char *coll, struct ks_item *it,
 	}
 out:
 	sbuf_free(&ct);
-	wipe(iv, sizeof(iv));
 	return r;
 }
 

@@ -5,7 +5,7 @@
  * backend; the semantics below are the same on both, except where a
  * function says it is the Secret Service's alone.
  *
- * keystore.c is the only file that includes libsecret.  Items carry
+ * keystore.c is the only file that talks D-Bus (sd-bus).  Items carry
  * non-secret metadata as attributes (what kind of secret, where it applies,
  * who it belongs to, when it was stored and last used); the secret value
  * holds the secret and anything confidential.
@@ -19,7 +19,8 @@
 #include <stddef.h>
 #include "secret.h"
 
-/* The libsecret schema name; also what `secret-tool search xdg:schema` finds. */
+/* The schema name (the xdg:schema attribute, as libsecret names it); also
+ * what `secret-tool search xdg:schema` finds. */
 #define KS_SCHEMA "org.bitbucket.credential"
 
 enum {

@@ -50,8 +50,8 @@ struct ss_session {
 	unsigned char key[AES_BYTES];
 };
 
-/* libgcrypt must be initialised once before use; libsecret does the same
- * when it is first (then this is a no-op). */
+/* libgcrypt must be initialised once before use (a no-op when another
+ * user in the process did it first). */
 static void crypto_init(void)
 {
 	if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {

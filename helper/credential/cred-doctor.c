@@ -56,7 +56,7 @@ static char *extra_env;
 
 /*
  * The child's environment, built before fork(): this process may have
- * threads (GLib's), so the child calls nothing that allocates before exec.
+ * threads (the keystore's), so the child calls nothing that allocates before exec.
  * Nobody is asked for anything; messages in English, to be read.
  */
 static char **child_env(void)
