@@ -61,8 +61,11 @@ test_expect_success 'setup: a keyring with a token and a key' '
 	start_keyring &&
 	req "username=alice" "password=ATATT3xFfGF0faultsORIGINAL01" "" | "$prog" store &&
 	"$prog" key generate --scope git@bitbucket.org:acme/ deploy >/dev/null 2>&1 &&
+	since=$(date +%s.%N) &&
 	"$prog" key public deploy >deploy.pub &&
-	test "$(count)" = 2
+	test "$(count)" = 2 &&
+	# the cases below kill the daemon: KeePassXC must have written these
+	keyring_wait_saved "$since"
 '
 
 test_expect_success 'the daemon killed during get: exit 3, one line, nothing on stdout' '
